@@ -1,0 +1,71 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.languages import Language
+
+# Every user in the hierarchy below (and including) a given user. UNION (not UNION ALL)
+# drops repeated rows, so even a cycle in the data cannot make the recursion endless.
+_TEAM_SQL = """
+    WITH RECURSIVE team(id) AS (
+        SELECT CAST(%s AS BIGINT)
+        UNION
+        SELECT u.id FROM accounts_user u JOIN team ON u.manager_id = team.id
+    )
+    SELECT id FROM team
+"""
+
+
+def team_ids_sql(user_id: int) -> RawSQL:
+    """A subquery of the ids of the user and all their subordinates, at any depth."""
+    return RawSQL(_TEAM_SQL, [user_id])
+
+
+class User(AbstractUser):
+    # Nullable: the top of the hierarchy (and every user of a one-person company) has no manager.
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subordinates",
+    )
+    language = models.CharField(_("language"), max_length=7, choices=Language.choices, default=Language.ENGLISH)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins see and may change every record."""
+        return self.is_active and self.is_superuser
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Record visibility in one queryset method, shared by every owned record type.
+
+    A record is visible to its owner, to the owner's superiors at any depth, and to admins.
+    Subclasses name the path to the owner (``owner_path``).
+    """
+
+    owner_path = "owner"
+
+    def visible_to(self, user: User) -> "OwnedQuerySet":
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        return self.filter(**{f"{self.owner_path}_id__in": team_ids_sql(user.pk)})
+
+    def editable_by(self, user: User) -> "OwnedQuerySet":
+        # Editing follows visibility for now; record-level shares and locks narrow it later.
+        return self.visible_to(user)

@@ -1,0 +1,173 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clientela.accounts.models import OwnedQuerySet
+from clientela.core.languages import Language
+from clientela.core.models import TimeStampedModel
+
+
+class ClientKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INVALID = "invalid", _("Invalid")
+
+
+class ClientGroup(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("client group")
+        verbose_name_plural = _("client groups")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="clients_group_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+    def active(self) -> "ClientQuerySet":
+        return self.filter(status=ClientStatus.ACTIVE)
+
+
+ADDRESS_PARTS = ("street", "city", "postal_code", "region", "country")
+
+# Kept by name so the services can write the client's history entry themselves, after its groups
+# are set: simple-history would otherwise write one entry for the save and one per groups change.
+client_history_records = HistoricalRecords(
+    m2m_fields=["groups"],
+    excluded_fields=["search_text", "updated_at"],
+    related_name="history_entries",
+)
+
+
+class Client(TimeStampedModel):
+    kind = models.CharField(_("kind"), max_length=10, choices=ClientKind.choices, default=ClientKind.COMPANY)
+    name = models.CharField(_("name"), max_length=255, help_text=_("Legal name, or the person's name."))
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
+    registration_id = models.CharField(
+        _("registration id"), max_length=32, blank=True, help_text=_("Company id: IČO, CUI, CIF, …")
+    )
+    vat_id = models.CharField(_("VAT id"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, help_text=_("Stored in E.164 form."))
+    website = models.URLField(_("website"), blank=True)
+
+    billing_street = models.CharField(_("street"), max_length=255, blank=True)
+    billing_city = models.CharField(_("city"), max_length=120, blank=True)
+    billing_postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    billing_region = models.CharField(_("region"), max_length=120, blank=True)
+    billing_country = models.CharField(_("country"), max_length=2, blank=True)
+
+    shipping_same_as_billing = models.BooleanField(_("shipping address same as billing"), default=True)
+    shipping_street = models.CharField(_("shipping street"), max_length=255, blank=True)
+    shipping_city = models.CharField(_("shipping city"), max_length=120, blank=True)
+    shipping_postal_code = models.CharField(_("shipping postal code"), max_length=20, blank=True)
+    shipping_region = models.CharField(_("shipping region"), max_length=120, blank=True)
+    shipping_country = models.CharField(_("shipping country"), max_length=2, blank=True)
+
+    country = models.CharField(_("country"), max_length=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    language = models.CharField(_("language"), max_length=7, choices=Language.choices, default=Language.ENGLISH)
+
+    # PROTECT: a user who owns clients cannot be deleted; their clients are transferred first.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_clients"
+    )
+    groups = models.ManyToManyField(ClientGroup, verbose_name=_("groups"), blank=True, related_name="clients")
+    status = models.CharField(_("status"), max_length=10, choices=ClientStatus.choices, default=ClientStatus.ACTIVE)
+
+    # Nullable: rows made by the system (imports before users existed) and users deleted later.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Folded text of the name, ids, e-mail, phone and contact names: the one column the search
+    # index covers (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL). Kept by the services.
+    search_text = models.TextField(editable=False, default="")
+
+    objects = ClientQuerySet.as_manager()
+    history = client_history_records
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["status", "name", "id"], name="clients_status_name_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="clients_status_created_idx"),
+            models.Index(fields=["owner", "status", "name", "id"], name="clients_owner_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ClientStatus.ACTIVE
+
+    def address(self, kind: str = "billing") -> dict[str, str]:
+        """The billing or shipping address as a dict; shipping falls back to billing."""
+        if kind == "shipping" and self.shipping_same_as_billing:
+            kind = "billing"
+        return {part: getattr(self, f"{kind}_{part}") for part in ADDRESS_PARTS}
+
+
+class ContactQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class Contact(TimeStampedModel):
+    # PROTECT: a client with contacts is not deleted by accident; the service names what links to it.
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="contacts")
+    first_name = models.CharField(_("first name"), max_length=120, blank=True)
+    last_name = models.CharField(_("last name"), max_length=120)
+    position = models.CharField(_("position"), max_length=120, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=7, choices=Language.choices, default=Language.ENGLISH)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    objects = ContactQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], related_name="history_entries")
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(is_primary=True), name="clients_contact_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

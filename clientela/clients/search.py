@@ -1,0 +1,62 @@
+"""Client search: one folded text column per client, indexed for substring search.
+
+The column holds the name, ids, e-mail, phone and contact names, lower-cased and without accents,
+so "modra" finds "Modrá Vlna" and "601123" finds "+420 601 123 456". SQLite indexes it with an FTS5
+trigram table, PostgreSQL with a pg_trgm GIN index (both created in migration 0002); terms shorter
+than three characters, which trigrams cannot index, fall back to a plain scan.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+FTS_TABLE = "clients_client_search"
+_ID_LIKE = re.compile(r"^[+(]?[\dA-Za-z][\dA-Za-z\s\-./()]*$")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and width variants, collapse spaces."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def search_text(*, name: str, ids: Iterable[str], email: str, phone: str, contacts: Iterable[str]) -> str:
+    parts = [name, *ids, email, phone.lstrip("+"), *contacts]
+    return fold(" ".join(part for part in parts if part))
+
+
+def search_terms(query: str) -> list[str]:
+    """Split a query into folded terms; something that looks like an id or phone stays one term."""
+    query = query.strip()
+    if not query:
+        return []
+    if _ID_LIKE.match(query) and sum(ch.isdigit() for ch in query) >= 5:
+        return [fold(re.sub(r"[\s\-./()+]", "", query))]
+    return [term for term in fold(query).split() if term]
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def apply_search(queryset: QuerySet, query: str) -> QuerySet:
+    """Narrow a client queryset to rows whose folded text contains every term of the query."""
+    terms = search_terms(query)
+    if not terms:
+        return queryset
+    indexed = [term for term in terms if len(term) >= 3]
+    short = [term for term in terms if len(term) < 3]
+    if indexed and connection.vendor == "sqlite":
+        match = " AND ".join(_fts_quote(term) for term in indexed)
+        queryset = queryset.filter(id__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match]))
+    else:
+        short = terms
+    condition = Q()
+    for term in short:
+        condition &= Q(search_text__contains=term)
+    return queryset.filter(condition)

@@ -1,0 +1,181 @@
+"""Every read of clients, groups and contacts that a view, the API or an export makes."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from clientela.accounts.models import User
+from clientela.clients.models import Client, ClientGroup, ClientQuerySet, ClientStatus, Contact, ContactQuerySet
+from clientela.clients.search import apply_search, fold
+
+# The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
+CLIENT_SORTS: dict[str, tuple[Any, list[str]]] = {
+    "name": (_("Name (A–Z)"), ["name", "id"]),
+    "-name": (_("Name (Z–A)"), ["-name", "-id"]),
+    "-created_at": (_("Newest first"), ["-created_at", "-id"]),
+    "created_at": (_("Oldest first"), ["created_at", "id"]),
+    "country": (_("Country"), ["country", "name", "id"]),
+}
+DEFAULT_CLIENT_SORT = "name"
+
+
+class StatusFilter:
+    ACTIVE = "active"
+    INVALID = "invalid"
+    ALL = "all"
+    VALUES = (ACTIVE, INVALID, ALL)
+
+
+@dataclass
+class ClientFilters:
+    search: str = ""
+    status: str = StatusFilter.ACTIVE
+    kind: str = ""
+    country: str = ""
+    group: int | None = None
+    owner: int | None = None
+    sort: str = DEFAULT_CLIENT_SORT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def client_list(*, user: User, filters: ClientFilters) -> ClientQuerySet:
+    """The clients a user may see, narrowed by the filters, in the chosen order."""
+    clients = Client.objects.visible_to(user)
+    if filters.status == StatusFilter.ACTIVE:
+        clients = clients.filter(status=ClientStatus.ACTIVE)
+    elif filters.status == StatusFilter.INVALID:
+        clients = clients.filter(status=ClientStatus.INVALID)
+    if filters.kind:
+        clients = clients.filter(kind=filters.kind)
+    if filters.country:
+        clients = clients.filter(country=filters.country.upper())
+    if filters.group:
+        clients = clients.filter(groups__id=filters.group)
+    if filters.owner:
+        clients = clients.filter(owner_id=filters.owner)
+    clients = apply_search(clients, filters.search)
+    return clients.select_related("owner").order_by(*client_ordering(filters.sort))
+
+
+def client_ordering(sort: str) -> list[str]:
+    return CLIENT_SORTS.get(sort, CLIENT_SORTS[DEFAULT_CLIENT_SORT])[1]
+
+
+def client_detail_queryset(*, user: User) -> ClientQuerySet:
+    return (
+        Client.objects.visible_to(user)
+        .select_related("owner", "created_by", "updated_by")
+        .prefetch_related(
+            "groups", Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "last_name", "id"))
+        )
+    )
+
+
+def get_client_for_user(*, user: User, pk: int, write: bool = False) -> Client:
+    """A client the user may see (or change, with ``write``), else 404: others' clients do not exist for them."""
+    clients = Client.objects.editable_by(user) if write else client_detail_queryset(user=user)
+    client = clients.filter(pk=pk).first()
+    if client is None:
+        raise Http404(_("No such client."))
+    return client
+
+
+def client_history(*, client: Client, limit: int | None = None) -> list[dict[str, Any]]:
+    """The client's changes, newest first: who, when, why, and each changed field's old and new value."""
+    entries = list(client.history_entries.select_related("history_user").order_by("-history_date", "-history_id"))
+    memberships: dict[int, set[int]] = {entry.history_id: set() for entry in entries}
+    for history_id, group_id in HistoricalClientGroups.objects.filter(history__in=memberships).values_list(
+        "history_id", "clientgroup_id"
+    ):
+        memberships[history_id].add(group_id)
+    group_names = dict(ClientGroup.objects.filter(id__in=set().union(*memberships.values())).values_list("id", "name"))
+    labels = {f.name: f.verbose_name for f in Client._meta.get_fields() if hasattr(f, "verbose_name")}
+    result = []
+    for index, entry in enumerate(entries):
+        previous = entries[index + 1] if index + 1 < len(entries) else None
+        changes = []
+        if previous is not None:
+            delta = entry.diff_against(previous, excluded_fields=[*_NOT_SHOWN, "groups"])
+            for change in delta.changes:
+                changes.append(
+                    {
+                        "field": change.field,
+                        "label": labels.get(change.field, change.field),
+                        "old": change.old,
+                        "new": change.new,
+                    }
+                )
+            if memberships[entry.history_id] != memberships[previous.history_id]:
+                changes.append(
+                    {
+                        "field": "groups",
+                        "label": labels["groups"],
+                        "old": _group_names(memberships[previous.history_id], group_names),
+                        "new": _group_names(memberships[entry.history_id], group_names),
+                    }
+                )
+        result.append(
+            {
+                "id": entry.history_id,
+                "date": entry.history_date,
+                "user": entry.history_user,
+                "type": entry.history_type,
+                "reason": entry.history_change_reason or "",
+                "version": entry.version,
+                "changes": changes,
+            }
+        )
+        if limit is not None and len(result) >= limit:
+            break
+    return result
+
+
+_NOT_SHOWN = ["version", "updated_by", "created_by", "created_at"]
+HistoricalClientGroups = apps.get_model("clients", "HistoricalClient_groups")
+
+
+def _group_names(ids: set[int], names: dict[int, str]) -> str:
+    return ", ".join(sorted(names.get(pk, str(_("(deleted group)"))) for pk in ids))
+
+
+def group_list(*, user: User, search: str = "") -> QuerySet[ClientGroup]:
+    """Groups with the number of clients in each that the user can see."""
+    groups = ClientGroup.objects.all()
+    if search:
+        groups = groups.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    visible = Client.objects.visible_to(user).filter(status=ClientStatus.ACTIVE).values("id")
+    return groups.annotate(client_count=Count("clients", filter=Q(clients__in=visible))).order_by("name", "id")
+
+
+def get_group(*, pk: int) -> ClientGroup:
+    group = ClientGroup.objects.filter(pk=pk).first()
+    if group is None:
+        raise Http404(_("No such group."))
+    return group
+
+
+def contact_list(*, user: User, search: str = "", client: Client | None = None) -> ContactQuerySet:
+    """Contacts of clients the user may see."""
+    contacts = Contact.objects.visible_to(user).select_related("client")
+    if client is not None:
+        contacts = contacts.filter(client=client)
+    for term in fold(search).split():
+        contacts = contacts.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__contains=term)
+        )
+    return contacts.order_by("last_name", "first_name", "id")
+
+
+def get_contact_for_user(*, user: User, pk: int, write: bool = False) -> Contact:
+    contacts = Contact.objects.editable_by(user) if write else Contact.objects.visible_to(user)
+    contact = contacts.select_related("client").filter(pk=pk).first()
+    if contact is None:
+        raise Http404(_("No such contact."))
+    return contact

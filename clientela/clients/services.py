@@ -1,0 +1,332 @@
+"""Every write to clients, groups and contacts: one function per action, one transaction each."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ManyToOneRel
+from django.utils.translation import gettext as _
+from simple_history.models import HistoricalChanges
+from simple_history.utils import bulk_create_with_history
+
+from clientela.accounts.models import User
+from clientela.accounts.selectors import user_team
+from clientela.clients.models import ADDRESS_PARTS, Client, ClientGroup, ClientStatus, Contact, client_history_records
+from clientela.clients.search import search_text
+from clientela.clients.validation import clean_client_values, clean_contact_values
+from clientela.core.countries import default_currency
+from clientela.core.errors import ConcurrencyError, DomainError
+
+CLIENT_FIELDS = (
+    "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website",
+    *(f"billing_{part}" for part in ADDRESS_PARTS),
+    "shipping_same_as_billing",
+    *(f"shipping_{part}" for part in ADDRESS_PARTS),
+    "country", "currency", "language",
+)  # fmt: skip
+CONTACT_FIELDS = ("first_name", "last_name", "position", "email", "phone", "language", "is_primary")
+
+
+def _client_search_text(client: Client, contacts: Iterable[Contact] | None = None) -> str:
+    if contacts is None:
+        contacts = client.contacts.all() if client.pk else []
+    return search_text(
+        name=client.name,
+        ids=(client.tax_id, client.registration_id, client.vat_id),
+        email=client.email,
+        phone=client.phone,
+        contacts=(f"{c.first_name} {c.last_name} {c.email}" for c in contacts),
+    )
+
+
+def _refresh_search_text(client: Client) -> None:
+    # A queryset update: the search column is derived data, not a change worth a history entry.
+    Client.objects.filter(pk=client.pk).update(search_text=_client_search_text(client))
+
+
+def _check_owner(*, user: User, owner: User) -> None:
+    if not user_team(user=user).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("You can only give clients to yourself or to people in your team.")})
+
+
+def _save(instance: Any, *, user: User | None, reason: str | None = None, **kwargs: Any) -> None:
+    """Save with the history entry naming who did it and why."""
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save(**kwargs)
+
+
+def _save_client(client: Client, *, user: User, reason: str, groups: Sequence[ClientGroup] | None = None) -> None:
+    """Save a client and its groups, then write one history entry holding both."""
+    created = client.pk is None
+    client._history_user = user  # type: ignore[attr-defined]
+    client._change_reason = reason  # type: ignore[attr-defined]
+    client.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        client.save()
+        if groups is not None:
+            client.groups.set(groups)
+    finally:
+        del client.skip_history_when_saving  # type: ignore[attr-defined]
+    client_history_records.create_historical_record(client, "+" if created else "~")
+
+
+def _client_values(values: Mapping[str, Any], *, current: Client | None = None) -> dict[str, Any]:
+    unknown = set(values) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    merged = {field: getattr(current, field) for field in CLIENT_FIELDS} if current else {}
+    merged.update(values)
+    if not merged.get("currency") and merged.get("country"):
+        merged["currency"] = default_currency(str(merged["country"]).upper())
+    return clean_client_values(merged)
+
+
+@transaction.atomic
+def client_create(
+    *,
+    user: User,
+    values: Mapping[str, Any],
+    owner: User | None = None,
+    groups: Sequence[ClientGroup] = (),
+) -> Client:
+    """Create a client owned by ``owner`` (the user by default)."""
+    owner = owner or user
+    _check_owner(user=user, owner=owner)
+    client = Client(**_client_values(values), owner=owner, created_by=user, updated_by=user)
+    client.search_text = _client_search_text(client)
+    _save_client(client, user=user, reason=_("Created"), groups=groups)
+    return client
+
+
+@transaction.atomic
+def client_update(
+    *,
+    client: Client,
+    user: User,
+    version: int,
+    values: Mapping[str, Any],
+    owner: User | None = None,
+    groups: Sequence[ClientGroup] | None = None,
+    reason: str | None = None,
+) -> Client:
+    """Change a client; refused when it changed since the user read ``version``."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.version != version:
+        raise ConcurrencyError(
+            _("Someone else changed this client since you opened it. Reload it and make your change again.")
+        )
+    if owner is not None and owner.pk != locked.owner_id:
+        _check_owner(user=user, owner=owner)
+        locked.owner = owner
+    for field, value in _client_values(values, current=locked).items():
+        setattr(locked, field, value)
+    locked.version += 1
+    locked.updated_by = user
+    locked.search_text = _client_search_text(locked)
+    _save_client(locked, user=user, reason=reason or _("Changed"), groups=groups)
+    return locked
+
+
+def _set_status(*, client: Client, user: User, status: str, reason: str) -> Client:
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.status == status:
+        return locked
+    locked.status = status
+    locked.version += 1
+    locked.updated_by = user
+    _save_client(locked, user=user, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def client_invalidate(*, client: Client, user: User) -> Client:
+    """Hide a client from lists and search; it stays stored and can be restored."""
+    return _set_status(client=client, user=user, status=ClientStatus.INVALID, reason=_("Invalidated"))
+
+
+@transaction.atomic
+def client_restore(*, client: Client, user: User) -> Client:
+    """Make an invalidated client active again."""
+    return _set_status(client=client, user=user, status=ClientStatus.ACTIVE, reason=_("Restored"))
+
+
+def client_links(client: Client) -> list[tuple[str, int]]:
+    """What still points at a client, as (name of the record type, count); history does not count.
+
+    Found from the model's relations, so a record type added later is counted without a change here.
+    """
+    links = []
+    for relation in Client._meta.related_objects:
+        # Many-to-one and one-to-one reverse relations; group memberships are labels and history
+        # rows are the record's own past, so neither counts as a link.
+        if not isinstance(relation, ManyToOneRel) or issubclass(relation.related_model, HistoricalChanges):
+            continue
+        count = relation.related_model._base_manager.filter(**{relation.field.name: client}).count()
+        if count:
+            model_meta = relation.related_model._meta
+            links.append((str(model_meta.verbose_name if count == 1 else model_meta.verbose_name_plural), count))
+    return links
+
+
+@transaction.atomic
+def client_delete(*, client: Client, user: User) -> None:
+    """Delete a client for good, which is allowed only once nothing links to it."""
+    links = client_links(client)
+    if links:
+        named = ", ".join(f"{count} × {name}" for name, count in links)
+        raise DomainError(
+            _("This client cannot be deleted because these records still link to it: %(links)s. Invalidate it instead.")
+            % {"links": named},
+            code="linked",
+        )
+    client._history_user = user  # type: ignore[attr-defined]
+    client.skip_history_when_saving = True  # type: ignore[attr-defined]
+    client.groups.clear()
+    del client.skip_history_when_saving  # type: ignore[attr-defined]
+    client.delete()
+
+
+@transaction.atomic
+def client_restore_version(*, client: Client, user: User, history_id: int, version: int) -> Client:
+    """Put a client's fields and groups back as they were in an earlier history entry (a new change)."""
+    entry = client.history_entries.filter(history_id=history_id).first()
+    if entry is None:
+        raise DomainError(_("That version of the client does not exist."), code="not_found")
+    values = {field: getattr(entry, field) for field in CLIENT_FIELDS}
+    owner = User.objects.filter(pk=entry.owner_id).first()
+    groups = list(ClientGroup.objects.filter(pk__in=[row.clientgroup_id for row in entry.groups.all()]))
+    when = entry.history_date.strftime("%Y-%m-%d %H:%M")
+    return client_update(
+        client=client,
+        user=user,
+        version=version,
+        values=values,
+        owner=owner if owner and owner.pk != client.owner_id else None,
+        groups=groups,
+        reason=_("Restored the version of %(date)s") % {"date": when},
+    )
+
+
+def client_bulk_create(
+    *, user: User, rows: Sequence[Mapping[str, Any]], owner: User | None = None, batch_size: int = 2000
+) -> int:
+    """Create many clients at once (imports, demo data, benchmarks): validated, with history."""
+    owner = owner or user
+    _check_owner(user=user, owner=owner)
+    clients = []
+    for row in rows:
+        client = Client(**_client_values(row), owner=owner, created_by=user, updated_by=user)
+        client.search_text = _client_search_text(client, contacts=[])
+        clients.append(client)
+    with transaction.atomic():
+        bulk_create_with_history(
+            clients, Client, batch_size=batch_size, default_user=user, default_change_reason=_("Created")
+        )
+    return len(clients)
+
+
+# Groups ------------------------------------------------------------------------------------------
+
+
+def _clean_group(name: str, description: str, *, exclude: int | None = None) -> tuple[str, str]:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Enter the group's name.")})
+    clash = ClientGroup.objects.filter(name__iexact=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError({"name": _("A group named “%(name)s” already exists.") % {"name": name}})
+    return name, (description or "").strip()
+
+
+def _save_group(group: ClientGroup, *, user: User, reason: str) -> ClientGroup:
+    try:
+        with transaction.atomic():
+            _save(group, user=user, reason=reason)
+    except IntegrityError:
+        # Two users created the same name at the same moment; the database constraint decided.
+        raise ValidationError({"name": _("A group named “%(name)s” already exists.") % {"name": group.name}}) from None
+    return group
+
+
+@transaction.atomic
+def group_create(*, user: User, name: str, description: str = "") -> ClientGroup:
+    """Create a client group; names are unique ignoring case."""
+    name, description = _clean_group(name, description)
+    return _save_group(ClientGroup(name=name, description=description), user=user, reason=_("Created"))
+
+
+@transaction.atomic
+def group_update(*, group: ClientGroup, user: User, name: str, description: str = "") -> ClientGroup:
+    """Rename or describe a group."""
+    group.name, group.description = _clean_group(name, description, exclude=group.pk)
+    return _save_group(group, user=user, reason=_("Changed"))
+
+
+@transaction.atomic
+def group_delete(*, group: ClientGroup, user: User) -> int:
+    """Delete a group; its clients stay, without it. Returns how many clients it had."""
+    through = Client.groups.through
+    memberships = through.objects.filter(clientgroup=group)
+    count = memberships.count()
+    group._history_user = user  # type: ignore[attr-defined]
+    memberships.delete()
+    group.delete()
+    return count
+
+
+# Contacts ----------------------------------------------------------------------------------------
+
+
+def _contact_values(values: Mapping[str, Any], *, client: Client) -> dict[str, Any]:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    return clean_contact_values(values, country=client.billing_country or client.country)
+
+
+def _make_primary(contact: Contact) -> None:
+    # Only one primary contact per client: the new primary takes the flag from the old one.
+    if contact.is_primary:
+        others = Contact.objects.select_for_update().filter(client_id=contact.client_id, is_primary=True)
+        for other in others.exclude(pk=contact.pk):
+            other.is_primary = False
+            _save(other, user=getattr(contact, "_history_user", None), reason=_("Another contact became primary"))
+
+
+@transaction.atomic
+def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> Contact:
+    """Add a contact person to a client."""
+    values = _contact_values(values, client=client)
+    if "last_name" not in values:
+        raise ValidationError({"last_name": _("Enter the contact's last name.")})
+    contact = Contact(client=client, **values)
+    contact._history_user = user  # type: ignore[attr-defined]
+    _make_primary(contact)
+    _save(contact, user=user, reason=_("Created"))
+    _refresh_search_text(client)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -> Contact:
+    """Change a contact person."""
+    for field, value in _contact_values(values, client=contact.client).items():
+        setattr(contact, field, value)
+    contact._history_user = user  # type: ignore[attr-defined]
+    _make_primary(contact)
+    _save(contact, user=user, reason=_("Changed"))
+    _refresh_search_text(contact.client)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, user: User) -> None:
+    """Remove a contact person from their client."""
+    client = contact.client
+    contact._history_user = user  # type: ignore[attr-defined]
+    contact.delete()
+    _refresh_search_text(client)
