@@ -1,14 +1,17 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 
 from clientela.accounts.models import User
 from clientela.accounts.services import validate_manager
 
 
-class UserChangeForm(BaseUserAdmin.form):  # type: ignore[name-defined,misc]
-    def clean(self) -> dict:
-        cleaned = super().clean()
+class UserChangeForm(DjangoUserChangeForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         try:
             validate_manager(user=self.instance, manager=cleaned.get("manager"))
         except forms.ValidationError as error:

@@ -1,4 +1,6 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+from typing import Self
+
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
@@ -34,8 +36,6 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=7, choices=Language.choices, default=Language.ENGLISH)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -59,13 +59,13 @@ class OwnedQuerySet(models.QuerySet):
 
     owner_path = "owner"
 
-    def visible_to(self, user: User) -> "OwnedQuerySet":
+    def visible_to(self, user: User) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_admin:
             return self.all()
         return self.filter(**{f"{self.owner_path}_id__in": team_ids_sql(user.pk)})
 
-    def editable_by(self, user: User) -> "OwnedQuerySet":
+    def editable_by(self, user: User) -> Self:
         # Editing follows visibility for now; record-level shares and locks narrow it later.
         return self.visible_to(user)

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -116,6 +118,8 @@ class Client(TimeStampedModel):
 
     objects = ClientQuerySet.as_manager()
     history = client_history_records
+    if TYPE_CHECKING:
+        history_entries: Any  # simple-history's per-client manager of past versions
 
     class Meta:
         verbose_name = _("client")

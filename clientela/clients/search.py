@@ -9,12 +9,14 @@ than three characters, which trigrams cannot index, fall back to a plain scan.
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "clients_client_search"
+_QS = TypeVar("_QS", bound=QuerySet)
 _ID_LIKE = re.compile(r"^[+(]?[\dA-Za-z][\dA-Za-z\s\-./()]*$")
 
 
@@ -44,7 +46,7 @@ def _fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def apply_search(queryset: QuerySet, query: str) -> QuerySet:
+def apply_search(queryset: _QS, query: str) -> _QS:
     """Narrow a client queryset to rows whose folded text contains every term of the query."""
     terms = search_terms(query)
     if not terms:

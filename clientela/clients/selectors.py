@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import User
-from clientela.clients.models import Client, ClientGroup, ClientQuerySet, ClientStatus, Contact, ContactQuerySet
+from clientela.clients.models import Client, ClientGroup, ClientStatus, Contact
 from clientela.clients.search import apply_search, fold
 
 # The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
@@ -42,7 +42,7 @@ class ClientFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def client_list(*, user: User, filters: ClientFilters) -> ClientQuerySet:
+def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
     """The clients a user may see, narrowed by the filters, in the chosen order."""
     clients = Client.objects.visible_to(user)
     if filters.status == StatusFilter.ACTIVE:
@@ -65,7 +65,7 @@ def client_ordering(sort: str) -> list[str]:
     return CLIENT_SORTS.get(sort, CLIENT_SORTS[DEFAULT_CLIENT_SORT])[1]
 
 
-def client_detail_queryset(*, user: User) -> ClientQuerySet:
+def client_detail_queryset(*, user: User) -> QuerySet[Client]:
     return (
         Client.objects.visible_to(user)
         .select_related("owner", "created_by", "updated_by")
@@ -158,7 +158,7 @@ def get_group(*, pk: int) -> ClientGroup:
     return group
 
 
-def contact_list(*, user: User, search: str = "", client: Client | None = None) -> ContactQuerySet:
+def contact_list(*, user: User, search: str = "", client: Client | None = None) -> QuerySet[Contact]:
     """Contacts of clients the user may see."""
     contacts = Contact.objects.visible_to(user).select_related("client")
     if client is not None:
@@ -179,3 +179,13 @@ def get_contact_for_user(*, user: User, pk: int, write: bool = False) -> Contact
     if contact is None:
         raise Http404(_("No such contact."))
     return contact
+
+
+def group_choices() -> QuerySet[ClientGroup]:
+    """Every group, by name, for pickers and filters (no counts: cheap at any number of clients)."""
+    return ClientGroup.objects.order_by("name", "id")
+
+
+def group_member_count(*, group: ClientGroup) -> int:
+    """How many clients (of anyone, invalid ones too) are in a group: what deleting it affects."""
+    return Client.groups.through.objects.filter(clientgroup=group).count()

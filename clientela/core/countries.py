@@ -57,4 +57,4 @@ def default_currency(country: str) -> str:
     return "EUR" if country in EU_COUNTRIES else "USD"
 
 
-EU_COUNTRIES = frozenset(["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"])
+EU_COUNTRIES = frozenset(("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK").split())

@@ -8,10 +8,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 
 class InvalidCursor(ValueError):
@@ -37,9 +37,8 @@ def _decode(cursor: str, model: type[Model], ordering: list[str]) -> list[Any]:
     if not isinstance(raw, list) or len(raw) != len(ordering):
         raise InvalidCursor(cursor)
     try:
-        return [
-            model._meta.get_field(key.lstrip("-")).to_python(value) for key, value in zip(ordering, raw, strict=True)
-        ]
+        fields = [cast(Field, model._meta.get_field(key.lstrip("-"))) for key in ordering]
+        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
     except Exception as error:  # a tampered cursor: any conversion error means "not ours"
         raise InvalidCursor(cursor) from error
 
