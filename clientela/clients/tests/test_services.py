@@ -257,3 +257,13 @@ def test_clients_are_found_by_their_contacts_names(alice, alice_client):
     contact_delete(contact=contact, user=alice)
 
     assert list(client_list(user=alice, filters=ClientFilters(search="dvorak"))) == []
+
+
+def test_contacts_are_found_by_their_names_as_written(alice, alice_client):
+    from clientela.clients.selectors import contact_list
+
+    contact = make_contact(client=alice_client, user=alice, first_name="Jiří", last_name="Dvořák")
+    make_contact(client=alice_client, user=alice, first_name="Eva", last_name="Svobodová")
+
+    assert list(contact_list(user=alice, search="Dvořák")) == [contact]
+    assert list(contact_list(user=alice, search="jiří dvoř")) == [contact]

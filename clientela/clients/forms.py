@@ -1,0 +1,211 @@
+"""Forms of the client pages: they read the request; the services validate the domain and save.
+
+Fields are plain form fields (not ModelForms) because the services own normalisation: a website
+typed without "https://" or a phone without a prefix is fine here and made whole by the service.
+"""
+
+from typing import Any, cast
+
+from django import forms
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from clientela.accounts.models import User
+from clientela.accounts.selectors import user_team
+from clientela.clients.models import ADDRESS_PARTS, Client, ClientKind, Contact
+from clientela.clients.selectors import (
+    CLIENT_SORTS,
+    DEFAULT_CLIENT_SORT,
+    ClientFilters,
+    StatusFilter,
+    group_choices,
+)
+from clientela.clients.services import CLIENT_FIELDS, CONTACT_FIELDS
+from clientela.clients.validation import format_phone
+from clientela.core.countries import country_choices, currency_choices
+from clientela.core.languages import Language
+
+
+def _model_field(model: type[Client] | type[Contact], name: str) -> models.Field:
+    return cast(models.Field, model._meta.get_field(name))
+
+
+def _label(model: type[Client] | type[Contact], name: str) -> Any:
+    """The model field's translated name, capitalised lazily (it is translated per request)."""
+    return capfirst(_model_field(model, name).verbose_name)
+
+
+def _text(model: type[Client] | type[Contact], name: str, **kwargs: Any) -> forms.CharField:
+    field = _model_field(model, name)
+    kwargs.setdefault("label", _label(model, name))
+    return forms.CharField(required=False, max_length=field.max_length, **kwargs)
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+class ClientFilterForm(forms.Form):
+    """The search box and filters above the client list (GET); a bad value is ignored, not an error."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort"), required=False)
+    show_invalid = forms.BooleanField(label=_("Show invalid too"), required=False)
+
+    def __init__(self, data: Any = None, *, user: User) -> None:
+        super().__init__(data, label_suffix="")
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": _("Name, id, e-mail, phone, contact…"), "autocomplete": "off"}
+        )
+        everything = [("", _("All"))]
+        _choice(self, "group").choices = [*everything, *((group.pk, group.name) for group in group_choices())]
+        _choice(self, "kind").choices = [*everything, *ClientKind.choices]
+        _choice(self, "country").choices = [*everything, *country_choices()]
+        _choice(self, "owner").choices = [*everything, *((member.pk, str(member)) for member in user_team(user=user))]
+        _choice(self, "sort").choices = [(key, label) for key, (label, _ordering) in CLIENT_SORTS.items()]
+
+    def filters(self) -> ClientFilters:
+        """The selector's filters from whatever fields are valid."""
+        if self.is_bound:
+            self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return ClientFilters(
+            search=data.get("q") or "",
+            status=StatusFilter.ALL if data.get("show_invalid") else StatusFilter.ACTIVE,
+            kind=data.get("kind") or "",
+            country=data.get("country") or "",
+            group=data.get("group"),
+            owner=data.get("owner"),
+            sort=data.get("sort") or DEFAULT_CLIENT_SORT,
+        )
+
+    def is_filtered(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in ("q", "group", "kind", "country", "owner", "show_invalid"))
+
+
+class ClientForm(forms.Form):
+    """Create or edit a client; ``version`` carries the version the user opened."""
+
+    kind = forms.ChoiceField(label=_label(Client, "kind"), choices=ClientKind.choices, widget=forms.RadioSelect)
+    name = forms.CharField(label=_label(Client, "name"), max_length=255)
+    country = forms.ChoiceField(
+        label=_label(Client, "country"),
+        help_text=_("Decides how tax and company ids are checked and which currency is the default."),
+    )
+    tax_id = _text(Client, "tax_id")
+    registration_id = _text(Client, "registration_id", help_text=_("Company id: IČO, CUI, CIF, …"))
+    vat_id = _text(Client, "vat_id")
+    email = _text(Client, "email", widget=forms.EmailInput)
+    phone = _text(Client, "phone", widget=forms.TextInput(attrs={"type": "tel"}))
+    website = _text(Client, "website")
+
+    billing_street = _text(Client, "billing_street")
+    billing_city = _text(Client, "billing_city")
+    billing_postal_code = _text(Client, "billing_postal_code")
+    billing_region = _text(Client, "billing_region")
+    billing_country = forms.ChoiceField(label=_label(Client, "billing_country"), required=False)
+
+    shipping_same_as_billing = forms.BooleanField(label=_("Same as billing address"), required=False)
+    shipping_street = _text(Client, "shipping_street", label=_label(Client, "billing_street"))
+    shipping_city = _text(Client, "shipping_city", label=_label(Client, "billing_city"))
+    shipping_postal_code = _text(Client, "shipping_postal_code", label=_label(Client, "billing_postal_code"))
+    shipping_region = _text(Client, "shipping_region", label=_label(Client, "billing_region"))
+    shipping_country = forms.ChoiceField(label=_label(Client, "billing_country"), required=False)
+
+    currency = forms.ChoiceField(label=_label(Client, "currency"), required=False)
+    language = forms.ChoiceField(
+        label=_label(Client, "language"),
+        choices=Language.choices,
+        help_text=_("The language of the documents and e-mails the client receives."),
+    )
+    owner = forms.ModelChoiceField(label=_label(Client, "owner"), queryset=User.objects.none(), empty_label=None)
+    groups = forms.ModelMultipleChoiceField(
+        label=_label(Client, "groups"),
+        queryset=group_choices(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data: Any = None, *, user: User, client: Client | None = None) -> None:
+        initial: dict[str, Any] = {"kind": ClientKind.COMPANY, "shipping_same_as_billing": True, "owner": user.pk}
+        if client is not None:
+            initial = {field: getattr(client, field) for field in CLIENT_FIELDS}
+            initial.update(
+                phone=format_phone(client.phone),
+                owner=client.owner_id,
+                groups=list(client.groups.all()),
+                version=client.version,
+            )
+        super().__init__(data, initial=initial, label_suffix="")
+        countries = country_choices()
+        _choice(self, "country").choices = [("", _("Choose a country")), *countries]
+        for kind in ("billing", "shipping"):
+            _choice(self, f"{kind}_country").choices = [("", _("Same as the client's country")), *countries]
+        _choice(self, "currency").choices = [("", _("The country's currency")), *currency_choices()]
+        # The current owner stays choosable even when they are no longer in the editor's team.
+        owners = user_team(user=user)
+        if client is not None:
+            owners = owners | User.objects.filter(pk=client.owner_id)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners.order_by(
+            "first_name", "last_name", "username"
+        )
+        cast(forms.ModelChoiceField, self.fields["groups"]).queryset = group_choices()
+        if client is None:
+            del self.fields["version"]
+        self.fields["name"].widget.attrs["autocomplete"] = "organization"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def values(self) -> dict[str, Any]:
+        """The client fields, ready for ``client_create``/``client_update``."""
+        return {field: self.cleaned_data[field] for field in CLIENT_FIELDS}
+
+    def billing_fields(self) -> list[forms.BoundField]:
+        return [self[f"billing_{part}"] for part in ADDRESS_PARTS]
+
+    def shipping_fields(self) -> list[forms.BoundField]:
+        return [self[f"shipping_{part}"] for part in ADDRESS_PARTS]
+
+
+class ContactForm(forms.Form):
+    first_name = _text(Contact, "first_name")
+    last_name = forms.CharField(label=_label(Contact, "last_name"), max_length=120)
+    position = _text(Contact, "position")
+    email = _text(Contact, "email", widget=forms.EmailInput)
+    phone = _text(Contact, "phone", widget=forms.TextInput(attrs={"type": "tel"}))
+    language = forms.ChoiceField(label=_label(Contact, "language"), choices=Language.choices)
+    is_primary = forms.BooleanField(
+        label=_label(Contact, "is_primary"),
+        required=False,
+        help_text=_("A client has one primary contact; choosing this one takes the flag from the other."),
+    )
+
+    def __init__(self, data: Any = None, *, contact: Contact | None = None, language: str = Language.ENGLISH) -> None:
+        initial: dict[str, Any] = {"language": language}
+        if contact is not None:
+            initial = {field: getattr(contact, field) for field in CONTACT_FIELDS}
+            initial["phone"] = format_phone(contact.phone)
+        super().__init__(data, initial=initial, label_suffix="")
+
+    def values(self) -> dict[str, Any]:
+        return {field: self.cleaned_data[field] for field in CONTACT_FIELDS}
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("Optional.")
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def search(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""

@@ -1,0 +1,369 @@
+"""The client, group and contact pages: fetch with a permission check, validate, call one service.
+
+A page asked for by htmx for one of its parts (the list's results, the detail page's tabs) gets
+just that part; the same URL without htmx renders the whole page, so every state has an address.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from clientela.accounts.models import User
+from clientela.clients import selectors, services
+from clientela.clients.forms import ClientFilterForm, ClientForm, ContactForm, GroupForm, SearchForm
+from clientela.clients.models import Client, ClientGroup
+from clientela.core.errors import ConcurrencyError, DomainError
+from clientela.core.pagination import InvalidCursor, KeysetPage, capped_count, keyset_page
+
+CONTACT_ORDERING = ["last_name", "first_name", "id"]
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request behind ``login_required`` (so ``user`` is a real user), with django-htmx's details."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+# Helpers -----------------------------------------------------------------------------------------
+
+
+def _wants_part(request: AuthenticatedRequest, target: str) -> bool:
+    """True when htmx asks to swap only the element ``target`` (not when it restores history)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.history_restore_request and htmx.target == target
+
+
+def _render(
+    request: AuthenticatedRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    # The same URL answers with a page or a part of it: caches must tell the two apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str]) -> KeysetPage:
+    """The page of ``queryset`` the cursor in the query string names (the first on a bad cursor)."""
+    size = settings.CLIENTELA_PAGE_SIZE
+    try:
+        return keyset_page(
+            queryset, ordering=ordering, size=size, after=request.GET.get("after"), before=request.GET.get("before")
+        )
+    except InvalidCursor:
+        return keyset_page(queryset, ordering=ordering, size=size)
+
+
+def _add_service_error(form: Form, error: ValidationError) -> None:
+    """Put a service's errors on the fields they name; the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# Clients -----------------------------------------------------------------------------------------
+
+
+@login_required
+def client_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    clients = selectors.client_list(user=request.user, filters=filters)
+    total, more = capped_count(clients, settings.CLIENTELA_COUNT_CAP)
+    page = _page(request, clients.prefetch_related("groups"), selectors.client_ordering(filters.sort))
+    context = {"form": form, "page": page, "total": total, "more": more, "is_filtered": form.is_filtered()}
+    if _wants_part(request, "client-results"):
+        return _render(request, "clients/_client_results.html", context)
+    return _render(request, "clients/client_list.html", context)
+
+
+def _client_page(request: AuthenticatedRequest, pk: int, tab: str) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk)
+    context: dict[str, Any] = {
+        "client": client,
+        "tab": tab,
+        "billing_address": client.address("billing"),
+        "shipping_address": client.address("shipping"),
+    }
+    if tab == "overview":
+        context["recent_changes"] = _readable_history(selectors.client_history(client=client, limit=3))
+    elif tab == "history":
+        context["history"] = _readable_history(selectors.client_history(client=client))
+    if _wants_part(request, "client-tabs"):
+        return _render(request, "clients/_client_tabs.html", context)
+    return _render(request, "clients/client_detail.html", context)
+
+
+@login_required
+def client_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _client_page(request, pk, "overview")
+
+
+@login_required
+def client_contacts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _client_page(request, pk, "contacts")
+
+
+@login_required
+def client_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _client_page(request, pk, "history")
+
+
+def _readable_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Owner ids in the change log shown as people's names (one query for the whole log)."""
+    owner_ids = {
+        value for entry in history for change in entry["changes"] if change["field"] == "owner"
+        for value in (change["old"], change["new"]) if value
+    }  # fmt: skip
+    if owner_ids:
+        # Past owners may since have left the user's team, so this is not a visibility-scoped read.
+        names = {user.pk: str(user) for user in User.objects.filter(pk__in=owner_ids)}
+        for entry in history:
+            for change in entry["changes"]:
+                if change["field"] == "owner":
+                    change["old"] = names.get(change["old"], change["old"])
+                    change["new"] = names.get(change["new"], change["new"])
+    return history
+
+
+@login_required
+def client_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(
+                user=request.user,
+                values=form.values(),
+                owner=form.cleaned_data["owner"],
+                groups=list(form.cleaned_data["groups"]),
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Client “%(name)s” was created.") % {"name": client.name})
+            return redirect("clients:detail", pk=client.pk)
+    return _render(request, "clients/client_form.html", {"form": form, "client": None})
+
+
+@login_required
+def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    form = ClientForm(request.POST or None, user=request.user, client=client)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_update(
+                client=client,
+                user=request.user,
+                version=form.cleaned_data["version"] or 0,
+                values=form.values(),
+                owner=form.cleaned_data["owner"],
+                groups=list(form.cleaned_data["groups"]),
+            )
+        except ConcurrencyError as error:
+            # The user's input stays in the form, and so does the version they opened: saving again
+            # is refused again until they reload, so nobody's change is lost without being seen.
+            form.add_error(None, error.message)
+            status = 409
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": client.name})
+            return redirect("clients:detail", pk=client.pk)
+    return _render(request, "clients/client_form.html", {"form": form, "client": client}, status=status)
+
+
+@login_required
+@require_POST
+def client_invalidate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    services.client_invalidate(client=client, user=request.user)
+    messages.success(
+        request,
+        _("“%(name)s” is now invalid: it is kept, but left out of lists and search unless you show invalid clients.")
+        % {"name": client.name},
+    )
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def client_restore(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    services.client_restore(client=client, user=request.user)
+    messages.success(request, _("“%(name)s” is active again.") % {"name": client.name})
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+def client_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    refusal = None
+    if request.method == "POST":
+        try:
+            services.client_delete(client=client, user=request.user)
+        except DomainError as error:
+            refusal = error.message
+        else:
+            messages.success(request, _("“%(name)s” was deleted for good.") % {"name": client.name})
+            return redirect("clients:list")
+    return _render(
+        request,
+        "clients/client_confirm_delete.html",
+        {"client": client, "refusal": refusal},
+        status=409 if refusal else 200,
+    )
+
+
+@login_required
+@require_POST
+def client_restore_version(request: AuthenticatedRequest, pk: int, history_id: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        services.client_restore_version(client=client, user=request.user, history_id=history_id, version=version)
+    except DomainError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        # An old version may no longer pass today's checks (an owner who left the team, say).
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The earlier version was restored. The restore is itself in the history."))
+    return redirect("clients:history", pk=client.pk)
+
+
+# Contacts ----------------------------------------------------------------------------------------
+
+
+@login_required
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    contacts = selectors.contact_list(user=request.user, search=form.search())
+    total, more = capped_count(contacts, settings.CLIENTELA_COUNT_CAP)
+    page = _page(request, contacts, CONTACT_ORDERING)
+    context = {"form": form, "page": page, "total": total, "more": more}
+    if _wants_part(request, "contact-results"):
+        return _render(request, "clients/_contact_results.html", context)
+    return _render(request, "clients/contact_list.html", context)
+
+
+def _contacts_tab(client: Client) -> str:
+    return reverse("clients:contacts", kwargs={"pk": client.pk})
+
+
+@login_required
+def contact_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
+    form = ContactForm(request.POST or None, language=client.language)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(client=client, user=request.user, values=form.values())
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("%(name)s was added to the contacts.") % {"name": contact})
+            return redirect(_contacts_tab(client))
+    return _render(request, "clients/contact_form.html", {"form": form, "client": client, "contact": None})
+
+
+@login_required
+def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = selectors.get_contact_for_user(user=request.user, pk=pk, write=True)
+    form = ContactForm(request.POST or None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_update(contact=contact, user=request.user, values=form.values())
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Your changes to %(name)s were saved.") % {"name": contact})
+            return redirect(_contacts_tab(contact.client))
+    return _render(request, "clients/contact_form.html", {"form": form, "client": contact.client, "contact": contact})
+
+
+@login_required
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = selectors.get_contact_for_user(user=request.user, pk=pk, write=True)
+    if request.method == "POST":
+        services.contact_delete(contact=contact, user=request.user)
+        messages.success(request, _("%(name)s was removed from the contacts.") % {"name": contact})
+        return redirect(_contacts_tab(contact.client))
+    return _render(request, "clients/contact_confirm_delete.html", {"contact": contact, "client": contact.client})
+
+
+# Groups ------------------------------------------------------------------------------------------
+
+
+@login_required
+def group_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    search = form.search()
+    groups = selectors.group_list(user=request.user, search=search)
+    context = {"form": form, "groups": groups, "search": search}
+    if _wants_part(request, "group-results"):
+        return _render(request, "clients/_group_results.html", context)
+    return _render(request, "clients/group_list.html", context)
+
+
+def _group_form(request: AuthenticatedRequest, group: ClientGroup | None) -> HttpResponse:
+    initial = {"name": group.name, "description": group.description} if group else None
+    form = GroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if group is None:
+                group = services.group_create(user=request.user, **form.cleaned_data)
+                messages.success(request, _("Group “%(name)s” was created.") % {"name": group.name})
+            else:
+                group = services.group_update(group=group, user=request.user, **form.cleaned_data)
+                messages.success(request, _("Group “%(name)s” was saved.") % {"name": group.name})
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            return redirect("clients:group_list")
+    return _render(request, "clients/group_form.html", {"form": form, "group": group})
+
+
+@login_required
+def group_create(request: AuthenticatedRequest) -> HttpResponse:
+    return _group_form(request, None)
+
+
+@login_required
+def group_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _group_form(request, selectors.get_group(pk=pk))
+
+
+@login_required
+def group_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    group = selectors.get_group(pk=pk)
+    if request.method == "POST":
+        count = services.group_delete(group=group, user=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "Group “%(name)s” was deleted; %(count)d client no longer has it.",
+                "Group “%(name)s” was deleted; %(count)d clients no longer have it.",
+                count,
+            )
+            % {"name": group.name, "count": count},
+        )
+        return redirect("clients:group_list")
+    count = selectors.group_member_count(group=group)
+    return _render(request, "clients/group_confirm_delete.html", {"group": group, "count": count})
