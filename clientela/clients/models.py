@@ -1,9 +1,13 @@
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,6 +24,38 @@ class ClientKind(models.TextChoices):
 class ClientStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     INVALID = "invalid", _("Invalid")
+
+
+class ChangeReason:
+    """Why a history entry was written, stored as a code and shown in the reader's language."""
+
+    CREATED = "created"
+    CHANGED = "changed"
+    INVALIDATED = "invalidated"
+    RESTORED = "restored"
+    PRIMARY_MOVED = "primary-moved"
+    RESTORED_VERSION = "restored-version"
+
+    LABELS = {
+        CREATED: _("Created"),
+        CHANGED: _("Changed"),
+        INVALIDATED: _("Invalidated"),
+        RESTORED: _("Restored"),
+        PRIMARY_MOVED: _("Another contact became primary"),
+    }
+
+    @classmethod
+    def restored_version(cls, when: datetime) -> str:
+        return f"{cls.RESTORED_VERSION}:{when.isoformat()}"
+
+    @classmethod
+    def label(cls, stored: str | None) -> str:
+        """The reason in the active language; text stored by other means is shown as it is."""
+        code, _sep, argument = (stored or cls.CHANGED).partition(":")
+        if code == cls.RESTORED_VERSION and (when := parse_datetime(argument)) is not None:
+            shown = date_format(localtime(when), "SHORT_DATETIME_FORMAT")
+            return _("Restored the version of %(date)s") % {"date": shown}
+        return str(cls.LABELS.get(code, stored or ""))
 
 
 class ClientGroup(TimeStampedModel):

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import User
-from clientela.clients.models import Client, ClientGroup, ClientStatus, Contact
+from clientela.clients.models import ChangeReason, Client, ClientGroup, ClientStatus, Contact
 from clientela.clients.search import apply_search
 
 # The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
@@ -124,7 +124,7 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
                 "date": entry.history_date,
                 "user": entry.history_user,
                 "type": entry.history_type,
-                "reason": entry.history_change_reason or "",
+                "reason": ChangeReason.label(entry.history_change_reason),
                 "version": entry.version,
                 "changes": changes,
             }

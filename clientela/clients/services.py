@@ -12,7 +12,15 @@ from simple_history.utils import bulk_create_with_history
 
 from clientela.accounts.models import User
 from clientela.accounts.selectors import user_team
-from clientela.clients.models import ADDRESS_PARTS, Client, ClientGroup, ClientStatus, Contact, client_history_records
+from clientela.clients.models import (
+    ADDRESS_PARTS,
+    ChangeReason,
+    Client,
+    ClientGroup,
+    ClientStatus,
+    Contact,
+    client_history_records,
+)
 from clientela.clients.search import search_text
 from clientela.clients.validation import clean_client_values, clean_contact_values
 from clientela.core.countries import default_currency
@@ -96,7 +104,7 @@ def client_create(
     _check_owner(user=user, owner=owner)
     client = Client(**_client_values(values), owner=owner, created_by=user, updated_by=user)
     client.search_text = _client_search_text(client)
-    _save_client(client, user=user, reason=_("Created"), groups=groups)
+    _save_client(client, user=user, reason=ChangeReason.CREATED, groups=groups)
     return client
 
 
@@ -125,7 +133,7 @@ def client_update(
     locked.version += 1
     locked.updated_by = user
     locked.search_text = _client_search_text(locked)
-    _save_client(locked, user=user, reason=reason or _("Changed"), groups=groups)
+    _save_client(locked, user=user, reason=reason or ChangeReason.CHANGED, groups=groups)
     return locked
 
 
@@ -143,13 +151,13 @@ def _set_status(*, client: Client, user: User, status: str, reason: str) -> Clie
 @transaction.atomic
 def client_invalidate(*, client: Client, user: User) -> Client:
     """Hide a client from lists and search; it stays stored and can be restored."""
-    return _set_status(client=client, user=user, status=ClientStatus.INVALID, reason=_("Invalidated"))
+    return _set_status(client=client, user=user, status=ClientStatus.INVALID, reason=ChangeReason.INVALIDATED)
 
 
 @transaction.atomic
 def client_restore(*, client: Client, user: User) -> Client:
     """Make an invalidated client active again."""
-    return _set_status(client=client, user=user, status=ClientStatus.ACTIVE, reason=_("Restored"))
+    return _set_status(client=client, user=user, status=ClientStatus.ACTIVE, reason=ChangeReason.RESTORED)
 
 
 def client_links(client: Client) -> list[tuple[str, int]]:
@@ -197,7 +205,6 @@ def client_restore_version(*, client: Client, user: User, history_id: int, versi
     values = {field: getattr(entry, field) for field in CLIENT_FIELDS}
     owner = User.objects.filter(pk=entry.owner_id).first()
     groups = list(ClientGroup.objects.filter(pk__in=[row.clientgroup_id for row in entry.groups.all()]))
-    when = entry.history_date.strftime("%Y-%m-%d %H:%M")
     return client_update(
         client=client,
         user=user,
@@ -205,7 +212,7 @@ def client_restore_version(*, client: Client, user: User, history_id: int, versi
         values=values,
         owner=owner if owner and owner.pk != client.owner_id else None,
         groups=groups,
-        reason=_("Restored the version of %(date)s") % {"date": when},
+        reason=ChangeReason.restored_version(entry.history_date),
     )
 
 
@@ -222,7 +229,7 @@ def client_bulk_create(
         clients.append(client)
     with transaction.atomic():
         bulk_create_with_history(
-            clients, Client, batch_size=batch_size, default_user=user, default_change_reason=_("Created")
+            clients, Client, batch_size=batch_size, default_user=user, default_change_reason=ChangeReason.CREATED
         )
     return len(clients)
 
@@ -256,14 +263,14 @@ def _save_group(group: ClientGroup, *, user: User, reason: str) -> ClientGroup:
 def group_create(*, user: User, name: str, description: str = "") -> ClientGroup:
     """Create a client group; names are unique ignoring case."""
     name, description = _clean_group(name, description)
-    return _save_group(ClientGroup(name=name, description=description), user=user, reason=_("Created"))
+    return _save_group(ClientGroup(name=name, description=description), user=user, reason=ChangeReason.CREATED)
 
 
 @transaction.atomic
 def group_update(*, group: ClientGroup, user: User, name: str, description: str = "") -> ClientGroup:
     """Rename or describe a group."""
     group.name, group.description = _clean_group(name, description, exclude=group.pk)
-    return _save_group(group, user=user, reason=_("Changed"))
+    return _save_group(group, user=user, reason=ChangeReason.CHANGED)
 
 
 @transaction.atomic
@@ -294,7 +301,7 @@ def _make_primary(contact: Contact) -> None:
         others = Contact.objects.select_for_update().filter(client_id=contact.client_id, is_primary=True)
         for other in others.exclude(pk=contact.pk):
             other.is_primary = False
-            _save(other, user=getattr(contact, "_history_user", None), reason=_("Another contact became primary"))
+            _save(other, user=getattr(contact, "_history_user", None), reason=ChangeReason.PRIMARY_MOVED)
 
 
 @transaction.atomic
@@ -306,7 +313,7 @@ def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> 
     contact = Contact(client=client, **values)
     contact._history_user = user  # type: ignore[attr-defined]
     _make_primary(contact)
-    _save(contact, user=user, reason=_("Created"))
+    _save(contact, user=user, reason=ChangeReason.CREATED)
     _refresh_search_text(client)
     return contact
 
@@ -318,7 +325,7 @@ def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -
         setattr(contact, field, value)
     contact._history_user = user  # type: ignore[attr-defined]
     _make_primary(contact)
-    _save(contact, user=user, reason=_("Changed"))
+    _save(contact, user=user, reason=ChangeReason.CHANGED)
     _refresh_search_text(contact.client)
     return contact
 

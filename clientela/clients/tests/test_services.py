@@ -267,3 +267,14 @@ def test_contacts_are_found_by_their_names_as_written(alice, alice_client):
 
     assert list(contact_list(user=alice, search="Dvořák")) == [contact]
     assert list(contact_list(user=alice, search="jiří dvoř")) == [contact]
+
+
+def test_history_reasons_are_shown_in_the_readers_language(alice, alice_client):
+    from django.utils import translation
+
+    client_invalidate(client=alice_client, user=alice)
+
+    with translation.override("cs"):
+        reasons = [entry["reason"] for entry in client_history(client=alice_client)]
+
+    assert reasons == ["Zneplatněno", "Vytvořeno"]
