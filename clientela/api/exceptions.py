@@ -1,4 +1,4 @@
-"""Domain errors from the services as HTTP answers: 400 for bad input, 409 for a stale version."""
+"""Domain errors from the services as HTTP answers: 400 bad input, 403 refused, 409 a conflict or stale version."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from clientela.core.errors import ConcurrencyError, DomainError
+from clientela.core.errors import ConcurrencyError, DomainError, PermissionDenied
 
 
 def _detail(error: DjangoValidationError) -> Any:
@@ -21,6 +21,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConcurrencyError):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, PermissionDenied):
+        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)

@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
@@ -17,16 +16,15 @@ class KeysetPagination(BasePagination):
 
     max_page_size = 200
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         ordering = getattr(view, "keyset_ordering", None)
         if callable(ordering):
             ordering = ordering()
         ordering = ordering or ["id"]
         try:
-            size = min(
-                int(request.query_params.get("page_size", settings.REST_FRAMEWORK["PAGE_SIZE"])), self.max_page_size
-            )
+            raw_size = request.query_params.get("page_size") or str(settings.REST_FRAMEWORK["PAGE_SIZE"])
+            size = min(int(raw_size), self.max_page_size)
         except ValueError:
             raise ValidationError({"page_size": _("Enter a whole number.")}) from None
         if size < 1:
@@ -63,6 +61,26 @@ class KeysetPagination(BasePagination):
                 "results": data,
             }
         )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        def parameter(name: str, kind: str, description: str) -> dict:
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": {"type": kind},
+            }
+
+        return [
+            parameter("cursor", "string", _("The page after this cursor: follow the `next` link.")),
+            parameter("before", "string", _("The page before this cursor: follow the `previous` link.")),
+            parameter(
+                "page_size",
+                "integer",
+                _("Rows per page, at most %(max)s.") % {"max": self.max_page_size},
+            ),
+        ]
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {

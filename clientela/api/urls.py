@@ -1,1 +1,27 @@
-urlpatterns: list = []
+"""The REST API: version 1 of the resources, its OpenAPI schema and an offline Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from clientela.clients.api import ClientViewSet, ContactViewSet, GroupViewSet
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    # No ".json" suffix routes: one URL per resource keeps the schema free of duplicates.
+    include_format_suffixes = False
+
+
+router = Router()
+router.register("clients", ClientViewSet, basename="client")
+router.register("groups", GroupViewSet, basename="group")
+router.register("contacts", ContactViewSet, basename="contact")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI's files come from drf-spectacular-sidecar (SWAGGER_UI_DIST = "SIDECAR"): no CDN.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
