@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "clientela.core",
     "clientela.accounts",
     "clientela.clients",
+    "clientela.registry",
+    "clientela.exchange",
     "clientela.web",
     "clientela.api",
 ]

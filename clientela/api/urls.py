@@ -20,6 +20,8 @@ router.register("groups", GroupViewSet, basename="group")
 router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
+    path("v1/registry/", include("clientela.registry.api_urls")),
+    path("v1/", include("clientela.exchange.api_urls")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's files come from drf-spectacular-sidecar (SWAGGER_UI_DIST = "SIDECAR"): no CDN.
