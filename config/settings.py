@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "clientela.web.middleware.RefusalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -189,3 +190,37 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Business registries (clientela.registry): the only outbound calls the product makes. Base URLs
+# point at the public services; tests and air-gapped installs point them elsewhere.
+REGISTRY_ARES_URL = env_str("REGISTRY_ARES_URL", "https://ares.gov.cz").rstrip("/")
+REGISTRY_ANAF_URL = env_str("REGISTRY_ANAF_URL", "https://webservicesp.anaf.ro").rstrip("/")
+REGISTRY_VIES_URL = env_str("REGISTRY_VIES_URL", "https://ec.europa.eu").rstrip("/")
+REGISTRY_TIMEOUT = float(env_int("REGISTRY_TIMEOUT", 5))  # seconds per request
+REGISTRY_CACHE_SECONDS = env_int("REGISTRY_CACHE_SECONDS", 86_400)
+
+
+def _web_search_sites() -> list[dict]:
+    """Sites the client page links to, as JSON in WEB_SEARCH_SITES: [{"name", "url" with {query}, "countries"}]."""
+    import json
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = env_str("WEB_SEARCH_SITES", "")
+    if not raw:
+        return [
+            {"name": "Firmy.cz", "url": "https://www.firmy.cz/?q={query}", "countries": ["CZ"]},
+            {"name": "Google", "url": "https://www.google.com/search?q={query}", "countries": []},
+        ]
+    try:
+        sites = json.loads(raw)
+        if not all(isinstance(site["name"], str) and "{query}" in site["url"] for site in sites):
+            raise ValueError
+    except (ValueError, TypeError, KeyError):
+        raise ImproperlyConfigured(
+            'WEB_SEARCH_SITES must be a JSON list of {"name": ..., "url": "...{query}...", "countries": [...]}'
+        ) from None
+    return sites
+
+
+WEB_SEARCH_SITES = _web_search_sites()

@@ -2,6 +2,7 @@ from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,8 @@ class OwnedQuerySet(models.QuerySet):
     """
 
     owner_path = "owner"
+    # Path to the user who locked the record (None for record types that cannot be locked).
+    lock_path: str | None = None
 
     def visible_to(self, user: User) -> Self:
         if not user.is_authenticated or not user.is_active:
@@ -67,5 +70,8 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.owner_path}_id__in": team_ids_sql(user.pk)})
 
     def editable_by(self, user: User) -> Self:
-        # Editing follows visibility for now; record-level shares and locks narrow it later.
-        return self.visible_to(user)
+        """Visible records that nobody else has locked (admins unlock before they edit, too)."""
+        records = self.visible_to(user)
+        if self.lock_path is None:
+            return records
+        return records.filter(Q(**{f"{self.lock_path}__isnull": True}) | Q(**{self.lock_path: user.pk}))

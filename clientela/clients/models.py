@@ -36,7 +36,12 @@ class ChangeReason:
     PRIMARY_MOVED = "primary-moved"
     RESTORED_VERSION = "restored-version"
 
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+
     LABELS = {
+        LOCKED: _("Locked"),
+        UNLOCKED: _("Unlocked"),
         CREATED: _("Created"),
         CHANGED: _("Changed"),
         INVALIDATED: _("Invalidated"),
@@ -78,6 +83,7 @@ class ClientGroup(TimeStampedModel):
 
 class ClientQuerySet(OwnedQuerySet):
     owner_path = "owner"
+    lock_path = "locked_by"
 
     def active(self) -> "ClientQuerySet":
         return self.filter(status=ClientStatus.ACTIVE)
@@ -148,6 +154,16 @@ class Client(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Nullable: most clients are not locked. SET_NULL: a deleted user's locks simply end.
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("locked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     # Folded text of the name, ids, e-mail, phone and contact names: the one column the search
     # index covers (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL). Kept by the services.
     search_text = models.TextField(editable=False, default="")
@@ -174,6 +190,22 @@ class Client(TimeStampedModel):
     def is_active(self) -> bool:
         return self.status == ClientStatus.ACTIVE
 
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_by_id is not None
+
+    def is_locked_for(self, user: Any) -> bool:
+        """Locked by someone other than ``user``: they may read it but not change it."""
+        return self.locked_by_id is not None and self.locked_by_id != user.pk
+
+    def locked_message(self) -> str:
+        when = date_format(localtime(self.locked_at), "SHORT_DATETIME_FORMAT") if self.locked_at else ""
+        return _("%(name)s is locked by %(user)s since %(when)s; only they or an admin can unlock it.") % {
+            "name": self.name,
+            "user": self.locked_by,
+            "when": when,
+        }
+
     def address(self, kind: str = "billing") -> dict[str, str]:
         """The billing or shipping address as a dict; shipping falls back to billing."""
         if kind == "shipping" and self.shipping_same_as_billing:
@@ -183,6 +215,7 @@ class Client(TimeStampedModel):
 
 class ContactQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
+    lock_path = "client__locked_by"  # a contact is part of its client's record
 
 
 class Contact(TimeStampedModel):

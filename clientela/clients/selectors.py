@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.accounts.models import User
 from clientela.clients.models import ChangeReason, Client, ClientGroup, ClientStatus, Contact
 from clientela.clients.search import apply_search
+from clientela.core.errors import RecordLocked
 
 # The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
 CLIENT_SORTS: dict[str, tuple[Any, list[str]]] = {
@@ -77,10 +78,12 @@ def client_detail_queryset(*, user: User) -> QuerySet[Client]:
 
 def get_client_for_user(*, user: User, pk: int, write: bool = False) -> Client:
     """A client the user may see (or change, with ``write``), else 404: others' clients do not exist for them."""
-    clients = Client.objects.editable_by(user) if write else client_detail_queryset(user=user)
-    client = clients.filter(pk=pk).first()
+    client = client_detail_queryset(user=user).select_related("locked_by").filter(pk=pk).first()
     if client is None:
         raise Http404(_("No such client."))
+    if write and client.is_locked_for(user):
+        # Visible but locked by someone else: say so (HTTP 423), rather than pretend it is not there.
+        raise RecordLocked(client.locked_message())
     return client
 
 
@@ -134,7 +137,7 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
     return result
 
 
-_NOT_SHOWN = ["version", "updated_by", "created_by", "created_at"]
+_NOT_SHOWN = ["version", "updated_by", "created_by", "created_at", "locked_at"]
 HistoricalClientGroups = apps.get_model("clients", "HistoricalClient_groups")
 
 
@@ -174,10 +177,11 @@ def contact_list(*, user: User, search: str = "", client: Client | None = None) 
 
 
 def get_contact_for_user(*, user: User, pk: int, write: bool = False) -> Contact:
-    contacts = Contact.objects.editable_by(user) if write else Contact.objects.visible_to(user)
-    contact = contacts.select_related("client").filter(pk=pk).first()
+    contact = Contact.objects.visible_to(user).select_related("client__locked_by").filter(pk=pk).first()
     if contact is None:
         raise Http404(_("No such contact."))
+    if write and contact.client.is_locked_for(user):
+        raise RecordLocked(contact.client.locked_message())
     return contact
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ManyToOneRel
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
@@ -24,7 +25,7 @@ from clientela.clients.models import (
 from clientela.clients.search import search_text
 from clientela.clients.validation import clean_client_values, clean_contact_values
 from clientela.core.countries import default_currency
-from clientela.core.errors import ConcurrencyError, DomainError
+from clientela.core.errors import ConcurrencyError, DomainError, PermissionDenied, RecordLocked
 
 CLIENT_FIELDS = (
     "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website",
@@ -80,6 +81,12 @@ def _save_client(client: Client, *, user: User, reason: str, groups: Sequence[Cl
     client_history_records.create_historical_record(client, "+" if created else "~")
 
 
+def _ensure_unlocked(client: Client, user: User) -> None:
+    """Refuse a change to a record someone else has locked."""
+    if client.is_locked_for(user):
+        raise RecordLocked(client.locked_message())
+
+
 def _client_values(values: Mapping[str, Any], *, current: Client | None = None) -> dict[str, Any]:
     unknown = set(values) - set(CLIENT_FIELDS)
     if unknown:
@@ -121,6 +128,7 @@ def client_update(
 ) -> Client:
     """Change a client; refused when it changed since the user read ``version``."""
     locked = Client.objects.select_for_update().get(pk=client.pk)
+    _ensure_unlocked(locked, user)
     if locked.version != version:
         raise ConcurrencyError(
             _("Someone else changed this client since you opened it. Reload it and make your change again.")
@@ -139,6 +147,7 @@ def client_update(
 
 def _set_status(*, client: Client, user: User, status: str, reason: str) -> Client:
     locked = Client.objects.select_for_update().get(pk=client.pk)
+    _ensure_unlocked(locked, user)
     if locked.status == status:
         return locked
     locked.status = status
@@ -181,6 +190,7 @@ def client_links(client: Client) -> list[tuple[str, int]]:
 @transaction.atomic
 def client_delete(*, client: Client, user: User) -> None:
     """Delete a client for good, which is allowed only once nothing links to it."""
+    _ensure_unlocked(Client.objects.select_for_update().get(pk=client.pk), user)
     links = client_links(client)
     if links:
         named = ", ".join(f"{count} × {name}" for name, count in links)
@@ -194,6 +204,31 @@ def client_delete(*, client: Client, user: User) -> None:
     client.groups.clear()
     del client.skip_history_when_saving  # type: ignore[attr-defined]
     client.delete()
+
+
+@transaction.atomic
+def client_lock(*, client: Client, user: User) -> Client:
+    """Lock a client so that nobody else can change or delete it until it is unlocked."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    _ensure_unlocked(locked, user)
+    if locked.locked_by_id == user.pk:
+        return locked
+    locked.locked_by, locked.locked_at = user, timezone.now()
+    _save_client(locked, user=user, reason=ChangeReason.LOCKED)
+    return locked
+
+
+@transaction.atomic
+def client_unlock(*, client: Client, user: User) -> Client:
+    """Unlock a client; only whoever locked it, or an admin, may."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.locked_by_id is None:
+        return locked
+    if locked.locked_by_id != user.pk and not user.is_admin:
+        raise PermissionDenied(locked.locked_message())
+    locked.locked_by, locked.locked_at = None, None
+    _save_client(locked, user=user, reason=ChangeReason.UNLOCKED)
+    return locked
 
 
 @transaction.atomic
@@ -307,6 +342,7 @@ def _make_primary(contact: Contact) -> None:
 @transaction.atomic
 def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> Contact:
     """Add a contact person to a client."""
+    _ensure_unlocked(client, user)
     values = _contact_values(values, client=client)
     if "last_name" not in values:
         raise ValidationError({"last_name": _("Enter the contact's last name.")})
@@ -321,6 +357,7 @@ def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> 
 @transaction.atomic
 def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -> Contact:
     """Change a contact person."""
+    _ensure_unlocked(contact.client, user)
     for field, value in _contact_values(values, client=contact.client).items():
         setattr(contact, field, value)
     contact._history_user = user  # type: ignore[attr-defined]
@@ -334,6 +371,7 @@ def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -
 def contact_delete(*, contact: Contact, user: User) -> None:
     """Remove a contact person from their client."""
     client = contact.client
+    _ensure_unlocked(client, user)
     contact._history_user = user  # type: ignore[attr-defined]
     contact.delete()
     _refresh_search_text(client)

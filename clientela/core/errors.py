@@ -19,6 +19,13 @@ class ConcurrencyError(DomainError):
         super().__init__(message, code="stale_version")
 
 
+class RecordLocked(DomainError):
+    """Another user locked the record against changes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="locked")
+
+
 class PermissionDenied(DomainError):
     """The user may not do this to this record."""
 
@@ -26,4 +33,4 @@ class PermissionDenied(DomainError):
         super().__init__(message, code="permission_denied")
 
 
-__all__ = ["ConcurrencyError", "DomainError", "PermissionDenied", "ValidationError"]
+__all__ = ["ConcurrencyError", "DomainError", "PermissionDenied", "RecordLocked", "ValidationError"]
