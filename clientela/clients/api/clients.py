@@ -41,7 +41,9 @@ from clientela.clients.services import (
     client_create,
     client_delete,
     client_invalidate,
+    client_lock,
     client_restore,
+    client_unlock,
     client_update,
 )
 from clientela.core.languages import Language
@@ -118,7 +120,10 @@ class ClientInputSerializer(serializers.Serializer):
 
 
 class ClientSerializer(ResponseSerializer, ClientInputSerializer):
-    pass
+    locked_by = serializers.IntegerField(
+        source="locked_by_id", read_only=True, allow_null=True, help_text=_("Who locked the client, if anyone.")
+    )
+    locked_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 @extend_schema_serializer(component_name="ClientUpdate")
@@ -296,6 +301,26 @@ class ClientViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str) -> Response:
         return self._answer(client_restore(client=self._client(pk, write=True), user=self.actor))
+
+    @extend_schema(
+        summary=_("Lock a client"),
+        description=_("Nobody else can change or delete a locked client until you or an admin unlock it."),
+        request=None,
+        responses={200: ClientSerializer, 404: NOT_FOUND, 423: _error(_("Someone else locked the client."))},
+    )
+    @action(detail=True, methods=["post"])
+    def lock(self, request: Request, pk: str) -> Response:
+        return self._answer(client_lock(client=self._client(pk), user=self.actor))
+
+    @extend_schema(
+        summary=_("Unlock a client"),
+        description=_("Only the user who locked the client, or an admin, can unlock it."),
+        request=None,
+        responses={200: ClientSerializer, 403: _error(_("Locked by someone else.")), 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: str) -> Response:
+        return self._answer(client_unlock(client=self._client(pk), user=self.actor))
 
     @extend_schema(
         summary=_("A client's change log"),

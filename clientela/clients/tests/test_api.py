@@ -22,6 +22,7 @@ CLIENT_FIELDS = {
     "id", "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website",
     "billing_address", "shipping_address", "shipping_same_as_billing", "country", "currency", "language",
     "owner", "groups", "status", "version", "created_at", "created_by", "updated_at", "updated_by",
+    "locked_by", "locked_at",
 }  # fmt: skip
 ADDRESS_FIELDS = {"street", "city", "postal_code", "region", "country"}
 
@@ -99,6 +100,8 @@ def test_a_client_reads_as_exactly_the_documented_json(alice, alice_client, grou
         "version": 1,
         "created_by": alice.pk,
         "updated_by": alice.pk,
+        "locked_by": None,
+        "locked_at": None,
     }
     stored = Client.objects.get(pk=alice_client.pk)
     assert datetime.fromisoformat(data["created_at"]) == stored.created_at

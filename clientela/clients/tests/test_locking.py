@@ -139,3 +139,26 @@ def test_the_api_answers_423_to_writes_on_a_client_locked_by_someone_else(alice,
     assert deleted.status_code == 423
     assert read.status_code == 200
     assert _snapshot(alice_client) == before
+
+
+def test_locking_and_unlocking_over_the_api_shows_who_locked_it(alice, carol, alice_client):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+
+    locked = api.post(f"/api/v1/clients/{alice_client.pk}/lock/")
+    api.force_authenticate(carol)
+    refused_unlock = api.post(f"/api/v1/clients/{alice_client.pk}/unlock/")
+    refused_lock = api.post(f"/api/v1/clients/{alice_client.pk}/lock/")
+    api.force_authenticate(alice)
+    unlocked = api.post(f"/api/v1/clients/{alice_client.pk}/unlock/")
+
+    assert locked.status_code == 200
+    assert locked.json()["locked_by"] == alice.pk
+    assert locked.json()["locked_at"] is not None
+    assert refused_unlock.status_code == 403
+    assert refused_lock.status_code == 423
+    assert unlocked.status_code == 200
+    assert unlocked.json()["locked_by"] is None
+    assert Client.objects.get(pk=alice_client.pk).locked_by is None
