@@ -31,7 +31,7 @@ def test_the_schema_generates_without_warnings_and_is_valid_openapi(tmp_path):
 
 
 def test_the_schema_lists_every_endpoint_and_action(schema):
-    resources = ("/api/v1/clients/", "/api/v1/groups/", "/api/v1/contacts/")
+    resources = ("/api/v1/clients/", "/api/v1/groups/", "/api/v1/contacts/", "/api/v1/registry/")
     paths = {path: sorted(operations) for path, operations in schema["paths"].items() if path.startswith(resources)}
     assert paths == {
         "/api/v1/clients/": ["get", "post"],
@@ -43,6 +43,7 @@ def test_the_schema_lists_every_endpoint_and_action(schema):
         "/api/v1/clients/{id}/unlock/": ["post"],
         "/api/v1/clients/{id}/vcard/": ["get"],
         "/api/v1/clients/{id}/pdf/": ["get"],
+        "/api/v1/registry/lookup/": ["get"],
         "/api/v1/groups/": ["get", "post"],
         "/api/v1/groups/{id}/": ["delete", "get", "patch", "put"],
         "/api/v1/contacts/": ["get", "post"],
