@@ -96,6 +96,7 @@ def _client_page(request: AuthenticatedRequest, pk: int, tab: str) -> HttpRespon
     context: dict[str, Any] = {
         "client": client,
         "tab": tab,
+        "locked_for_me": client.is_locked_for(request.user),
         "billing_address": client.address("billing"),
         "shipping_address": client.address("shipping"),
     }
@@ -206,6 +207,26 @@ def client_restore(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
     services.client_restore(client=client, user=request.user)
     messages.success(request, _("“%(name)s” is active again.") % {"name": client.name})
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def client_lock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk)
+    services.client_lock(client=client, user=request.user)
+    messages.success(
+        request, _("“%(name)s” is locked: nobody else can change it until you unlock it.") % {"name": client.name}
+    )
+    return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def client_unlock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = selectors.get_client_for_user(user=request.user, pk=pk)
+    services.client_unlock(client=client, user=request.user)
+    messages.success(request, _("“%(name)s” is unlocked.") % {"name": client.name})
     return redirect("clients:detail", pk=client.pk)
 
 

@@ -162,3 +162,26 @@ def test_locking_and_unlocking_over_the_api_shows_who_locked_it(alice, carol, al
     assert unlocked.status_code == 200
     assert unlocked.json()["locked_by"] is None
     assert Client.objects.get(pk=alice_client.pk).locked_by is None
+
+
+def test_the_client_page_locks_and_unlocks_and_shows_who_locked_it(client, alice, carol, alice_client):
+    client.force_login(alice)
+    client.post(reverse("clients:lock", args=[alice_client.pk]))
+
+    own_page = client.get(reverse("clients:detail", args=[alice_client.pk])).content.decode()
+    client.force_login(carol)
+    others_page = client.get(reverse("clients:detail", args=[alice_client.pk])).content.decode()
+    refused = client.post(reverse("clients:unlock", args=[alice_client.pk]))
+
+    assert "Locked by Alice Owner since" in own_page
+    assert 'id="edit-client"' in own_page
+    assert 'id="unlock-client"' in own_page
+    assert "Locked by Alice Owner since" in others_page
+    assert 'id="edit-client"' not in others_page
+    assert 'id="unlock-client"' not in others_page
+    assert refused.status_code == 403
+    assert Client.objects.get(pk=alice_client.pk).locked_by == alice
+
+    client.force_login(alice)
+    client.post(reverse("clients:unlock", args=[alice_client.pk]))
+    assert Client.objects.get(pk=alice_client.pk).locked_by is None
