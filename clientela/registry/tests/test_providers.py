@@ -219,9 +219,9 @@ def test_error_messages_are_translated_when_shown_not_when_raised(registry_serve
 
     message = raised.value.message
     assert isinstance(message, Promise)
+    assert str(message) == "The business registry ARES has no company with the id 25596641."
     with override("cs"):
-        # Czech is rendered through the catalogue; until the lead translates it, the English text stands.
-        assert str(message) == "The business registry ARES has no company with the id 25596641."
+        assert str(message) == "V registru ARES není firma s identifikačním číslem 25596641."
 
 
 def test_each_country_finds_its_provider_national_registries_before_vies():
