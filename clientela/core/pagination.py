@@ -44,16 +44,18 @@ def _decode(cursor: str, model: type[Model], ordering: list[str]) -> list[Any]:
 
 
 def _after(ordering: list[str], values: list[Any], *, reverse: bool) -> Q:
-    """Rows strictly after ``values`` in ``ordering`` (or before it when ``reverse``)."""
-    condition = Q()
-    for position, key in enumerate(ordering):
-        field = key.lstrip("-")
-        descending = key.startswith("-") != reverse
-        step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[position]})
-        for earlier, earlier_key in enumerate(ordering[:position]):
-            step &= Q(**{earlier_key.lstrip("-"): values[earlier]})
-        condition |= step
-    return condition
+    """Rows strictly after ``values`` in ``ordering`` (or before it when ``reverse``).
+
+    Written as ``first >= v AND NOT (first = v AND NOT <rest after>)`` rather than the textbook
+    ``first > v OR (first = v AND ...)``: the same rows, but with no OR at the top the database
+    seeks the sort index to the cursor instead of collecting every later row and sorting them.
+    """
+    field = ordering[0].lstrip("-")
+    descending = ordering[0].startswith("-") != reverse
+    if len(ordering) == 1:
+        return Q(**{f"{field}__{'lt' if descending else 'gt'}": values[0]})
+    rest = _after(ordering[1:], values[1:], reverse=reverse)
+    return Q(**{f"{field}__{'lte' if descending else 'gte'}": values[0]}) & ~(Q(**{field: values[0]}) & ~rest)
 
 
 def _flip(ordering: list[str]) -> list[str]:
