@@ -155,4 +155,3 @@ class ContactViewSet(ApiViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         contact_delete(contact=self._contact(pk, write=True), user=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
