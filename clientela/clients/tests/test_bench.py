@@ -37,7 +37,7 @@ def test_the_benchmark_inserts_every_row_through_both_paths(report):
     assert insert["first_chunk_identical"] is True
     assert insert["first_chunk_rows"] == 50
     expected_ratio = insert["service"]["rows_per_second"] / insert["raw"]["rows_per_second"]
-    assert insert["ratio"] == pytest.approx(expected_ratio, rel=1e-2)
+    assert insert["ratio"] == pytest.approx(expected_ratio, abs=1e-3)  # the report rounds it to 3 decimals
 
 
 def test_the_benchmark_times_every_page_for_both_users(report):

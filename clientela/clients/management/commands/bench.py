@@ -143,6 +143,8 @@ class Command(BaseCommand):
             output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
             output.with_suffix(".txt").write_text(text + "\n")
             self.stdout.write(f"Report written to {output} and {output.with_suffix('.txt')}")
+        if report["failed"]:
+            raise CommandError(f"The benchmark failed on: {', '.join(report['failed'])}.")
 
     # The child: one database -------------------------------------------------------------------------
 
@@ -189,23 +191,40 @@ class Command(BaseCommand):
             "load_average_start": os.getloadavg(),
             "runs": {},
         }
+        report["failed"] = {}
         for vendor, url, where in plans:
-            self.stderr.write(f"Benchmarking {options['clients']:,} clients on {vendor} ({where})…")
-            if vendor == "sqlite":
-                remove_sqlite(where)
-            else:
-                recreate_postgresql(where)
-            try:
-                report["runs"][vendor] = self._child(url, options)
-            finally:
-                if not options["keep"]:
+            for attempt in (1, 2):
+                self.stderr.write(f"Benchmarking {options['clients']:,} clients on {vendor} ({where})…")
+                try:
                     if vendor == "sqlite":
                         remove_sqlite(where)
                     else:
-                        recreate_postgresql(where, create=False)
+                        recreate_postgresql(where)
+                    report["runs"][vendor] = {**self._child(url, options), "attempt": attempt}
+                    report["failed"].pop(vendor, None)
+                    break
+                except Exception as error:  # one database failing must not lose the other's figures
+                    report["failed"][vendor] = str(error)
+                    self.stderr.write(f"The {vendor} run failed: {error}")
+                    if attempt == 1:
+                        # A database server restarted under the run is the usual cause: try once more.
+                        self.stderr.write("Trying once more in 30 seconds…")
+                        time.sleep(30)
+                finally:
+                    if not options["keep"]:
+                        self._remove(vendor, where)
         report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
         report["load_average_end"] = os.getloadavg()
         return report
+
+    def _remove(self, vendor: str, where: Any) -> None:
+        try:
+            if vendor == "sqlite":
+                remove_sqlite(where)
+            else:
+                recreate_postgresql(where, create=False)
+        except Exception as error:  # the figures matter more than the clean-up
+            self.stderr.write(f"Could not remove the benchmark database {where}: {error}")
 
     def _child(self, url: str, options: dict[str, Any]) -> dict[str, Any]:
         environment = {
@@ -291,4 +310,6 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for run in report["runs"].values():
         lines += format_run(run)
+    for vendor, error in report.get("failed", {}).items():
+        lines += ["", f"{vendor}: FAILED — {error}"]
     return "\n".join(lines)
