@@ -181,6 +181,7 @@ class Client(TimeStampedModel):
             models.Index(fields=["status", "name", "id"], name="clients_status_name_idx"),
             models.Index(fields=["status", "created_at", "id"], name="clients_status_created_idx"),
             models.Index(fields=["owner", "status", "name", "id"], name="clients_owner_name_idx"),
+            models.Index(fields=["status", "country", "name", "id"], name="clients_status_country_idx"),
         ]
 
     def __str__(self) -> str:
