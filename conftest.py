@@ -20,6 +20,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _content_types_cached(request: pytest.FixtureRequest) -> None:
+    # Visibility looks up content types once per process and caches them; load them up front so
+    # that the query counts a test asserts do not depend on which test happened to run first.
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from django.contrib.contenttypes.models import ContentType
+
+    from clientela.clients.models import Client, Contact
+
+    ContentType.objects.get_for_models(Client, Contact)
+
+
 @pytest.fixture
 def carol(db) -> User:
     """Alice's manager."""

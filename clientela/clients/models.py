@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -182,6 +182,12 @@ class Client(TimeStampedModel):
             models.Index(fields=["status", "created_at", "id"], name="clients_status_created_idx"),
             models.Index(fields=["owner", "status", "name", "id"], name="clients_owner_name_idx"),
             models.Index(fields=["status", "country", "name", "id"], name="clients_status_country_idx"),
+            # Duplicate candidates (clientela.clients.duplicates): equal ids, e-mail and phone.
+            models.Index(fields=["status", "tax_id"], name="clients_status_tax_id_idx"),
+            models.Index(fields=["status", "registration_id"], name="clients_status_reg_id_idx"),
+            models.Index(fields=["status", "vat_id"], name="clients_status_vat_id_idx"),
+            models.Index(F("status"), Lower("email"), name="clients_status_email_idx"),
+            models.Index(fields=["status", "phone"], name="clients_status_phone_idx"),
         ]
 
     def __str__(self) -> str:
@@ -217,6 +223,8 @@ class Client(TimeStampedModel):
 class ContactQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
     lock_path = "client__locked_by"  # a contact is part of its client's record
+    # Shared on its own, or through its client.
+    share_paths = ((None, "pk"), ("clients.client", "client_id"))
 
 
 class Contact(TimeStampedModel):

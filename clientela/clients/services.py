@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
 
-from clientela.accounts.models import User
+from clientela.accounts.models import Action, User
+from clientela.accounts.permissions import require_action
 from clientela.accounts.selectors import user_team
 from clientela.clients.models import (
     ADDRESS_PARTS,
@@ -87,6 +88,13 @@ def _ensure_unlocked(client: Client, user: User) -> None:
         raise RecordLocked(client.locked_message())
 
 
+def _ensure_editable(client: Client, user: User) -> None:
+    """Refuse a change by someone who may not edit this client (or whom another user's lock keeps out)."""
+    _ensure_unlocked(client, user)
+    if not user.is_admin and not Client.objects.editable_by(user).filter(pk=client.pk).exists():
+        raise PermissionDenied(_("You may not change this client."))
+
+
 def _client_values(values: Mapping[str, Any], *, current: Client | None = None) -> dict[str, Any]:
     unknown = set(values) - set(CLIENT_FIELDS)
     if unknown:
@@ -107,6 +115,7 @@ def client_create(
     groups: Sequence[ClientGroup] = (),
 ) -> Client:
     """Create a client owned by ``owner`` (the user by default)."""
+    require_action(user, Action.CREATE)
     owner = owner or user
     _check_owner(user=user, owner=owner)
     client = Client(**_client_values(values), owner=owner, created_by=user, updated_by=user)
@@ -127,8 +136,9 @@ def client_update(
     reason: str | None = None,
 ) -> Client:
     """Change a client; refused when it changed since the user read ``version``."""
+    require_action(user, Action.EDIT)
     locked = Client.objects.select_for_update().get(pk=client.pk)
-    _ensure_unlocked(locked, user)
+    _ensure_editable(locked, user)
     if locked.version != version:
         raise ConcurrencyError(
             _("Someone else changed this client since you opened it. Reload it and make your change again.")
@@ -146,8 +156,9 @@ def client_update(
 
 
 def _set_status(*, client: Client, user: User, status: str, reason: str) -> Client:
+    require_action(user, Action.EDIT)
     locked = Client.objects.select_for_update().get(pk=client.pk)
-    _ensure_unlocked(locked, user)
+    _ensure_editable(locked, user)
     if locked.status == status:
         return locked
     locked.status = status
@@ -190,7 +201,8 @@ def client_links(client: Client) -> list[tuple[str, int]]:
 @transaction.atomic
 def client_delete(*, client: Client, user: User) -> None:
     """Delete a client for good, which is allowed only once nothing links to it."""
-    _ensure_unlocked(Client.objects.select_for_update().get(pk=client.pk), user)
+    require_action(user, Action.DELETE)
+    _ensure_editable(Client.objects.select_for_update().get(pk=client.pk), user)
     links = client_links(client)
     if links:
         named = ", ".join(f"{count} × {name}" for name, count in links)
@@ -209,8 +221,9 @@ def client_delete(*, client: Client, user: User) -> None:
 @transaction.atomic
 def client_lock(*, client: Client, user: User) -> Client:
     """Lock a client so that nobody else can change or delete it until it is unlocked."""
+    require_action(user, Action.LOCK)
     locked = Client.objects.select_for_update().get(pk=client.pk)
-    _ensure_unlocked(locked, user)
+    _ensure_editable(locked, user)
     if locked.locked_by_id == user.pk:
         return locked
     locked.locked_by, locked.locked_at = user, timezone.now()
@@ -221,6 +234,7 @@ def client_lock(*, client: Client, user: User) -> Client:
 @transaction.atomic
 def client_unlock(*, client: Client, user: User) -> Client:
     """Unlock a client; only whoever locked it, or an admin, may."""
+    require_action(user, Action.LOCK)
     locked = Client.objects.select_for_update().get(pk=client.pk)
     if locked.locked_by_id is None:
         return locked
@@ -255,6 +269,7 @@ def client_bulk_create(
     *, user: User, rows: Sequence[Mapping[str, Any]], owner: User | None = None, batch_size: int = 2000
 ) -> int:
     """Create many clients at once (imports, demo data, benchmarks): validated, with history."""
+    require_action(user, Action.CREATE)
     owner = owner or user
     _check_owner(user=user, owner=owner)
     clients = []
@@ -297,6 +312,7 @@ def _save_group(group: ClientGroup, *, user: User, reason: str) -> ClientGroup:
 @transaction.atomic
 def group_create(*, user: User, name: str, description: str = "") -> ClientGroup:
     """Create a client group; names are unique ignoring case."""
+    require_action(user, Action.CREATE)
     name, description = _clean_group(name, description)
     return _save_group(ClientGroup(name=name, description=description), user=user, reason=ChangeReason.CREATED)
 
@@ -304,6 +320,7 @@ def group_create(*, user: User, name: str, description: str = "") -> ClientGroup
 @transaction.atomic
 def group_update(*, group: ClientGroup, user: User, name: str, description: str = "") -> ClientGroup:
     """Rename or describe a group."""
+    require_action(user, Action.EDIT)
     group.name, group.description = _clean_group(name, description, exclude=group.pk)
     return _save_group(group, user=user, reason=ChangeReason.CHANGED)
 
@@ -311,6 +328,7 @@ def group_update(*, group: ClientGroup, user: User, name: str, description: str 
 @transaction.atomic
 def group_delete(*, group: ClientGroup, user: User) -> int:
     """Delete a group; its clients stay, without it. Returns how many clients it had."""
+    require_action(user, Action.DELETE)
     through = Client.groups.through
     memberships = through.objects.filter(clientgroup=group)
     count = memberships.count()
@@ -321,6 +339,13 @@ def group_delete(*, group: ClientGroup, user: User) -> int:
 
 
 # Contacts ----------------------------------------------------------------------------------------
+
+
+def _ensure_contact_editable(contact: Contact, user: User) -> None:
+    require_action(user, Action.EDIT)
+    _ensure_unlocked(contact.client, user)
+    if not user.is_admin and not Contact.objects.editable_by(user).filter(pk=contact.pk).exists():
+        raise PermissionDenied(_("You may not change this contact."))
 
 
 def _contact_values(values: Mapping[str, Any], *, client: Client) -> dict[str, Any]:
@@ -342,7 +367,8 @@ def _make_primary(contact: Contact) -> None:
 @transaction.atomic
 def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> Contact:
     """Add a contact person to a client."""
-    _ensure_unlocked(client, user)
+    require_action(user, Action.EDIT)
+    _ensure_editable(client, user)
     values = _contact_values(values, client=client)
     if "last_name" not in values:
         raise ValidationError({"last_name": _("Enter the contact's last name.")})
@@ -357,7 +383,7 @@ def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> 
 @transaction.atomic
 def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -> Contact:
     """Change a contact person."""
-    _ensure_unlocked(contact.client, user)
+    _ensure_contact_editable(contact, user)
     for field, value in _contact_values(values, client=contact.client).items():
         setattr(contact, field, value)
     contact._history_user = user  # type: ignore[attr-defined]
@@ -371,7 +397,7 @@ def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -
 def contact_delete(*, contact: Contact, user: User) -> None:
     """Remove a contact person from their client."""
     client = contact.client
-    _ensure_unlocked(client, user)
+    _ensure_contact_editable(contact, user)
     contact._history_user = user  # type: ignore[attr-defined]
     contact.delete()
     _refresh_search_text(client)

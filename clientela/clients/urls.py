@@ -1,11 +1,13 @@
 from django.urls import path
 
 from clientela.clients import views
+from clientela.clients.views import duplicates as duplicate_views
 
 app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
+    path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/contacts/", views.client_contacts, name="contacts"),
     path("<int:pk>/history/", views.client_history, name="history"),

@@ -43,6 +43,7 @@ def test_the_schema_lists_every_endpoint_and_action(schema):
         "/api/v1/clients/{id}/unlock/": ["post"],
         "/api/v1/clients/{id}/vcard/": ["get"],
         "/api/v1/clients/{id}/pdf/": ["get"],
+        "/api/v1/clients/{id}/duplicates/": ["get"],
         "/api/v1/registry/lookup/": ["get"],
         "/api/v1/groups/": ["get", "post"],
         "/api/v1/groups/{id}/": ["delete", "get", "patch", "put"],

@@ -26,6 +26,7 @@ from clientela.clients.api.common import (
     _error,
     _field_errors,
 )
+from clientela.clients.api.duplicates import DuplicatesMixin
 from clientela.clients.models import ADDRESS_PARTS, Client, ClientGroup, ClientKind, ClientStatus
 from clientela.clients.selectors import (
     CLIENT_SORTS,
@@ -219,7 +220,7 @@ def _client_arguments(validated: Mapping[str, Any]) -> dict[str, Any]:
     ),
 )
 @extend_schema(tags=["clients"])
-class ClientViewSet(ApiViewSet):
+class ClientViewSet(DuplicatesMixin, ApiViewSet):
     """Clients the caller can see: their own, their team's, or every client for an admin."""
 
     queryset = Client.objects.none()  # names the model for the schema; reads go through the selectors

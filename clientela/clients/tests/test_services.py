@@ -176,15 +176,15 @@ def test_a_client_with_nothing_linked_is_deleted_for_good_and_its_groups_survive
     assert ClientGroup.objects.filter(pk=group.pk).exists()
 
 
-def test_every_change_is_recorded_with_who_which_fields_and_values(alice, bob, alice_client, group):
+def test_every_change_is_recorded_with_who_which_fields_and_values(alice, carol, alice_client, group):
     other = make_group(user=alice, name="Retail")
-    client_update(client=alice_client, user=bob, version=1, values={"email": "new@modravlna.cz"}, groups=[other])
+    client_update(client=alice_client, user=carol, version=1, values={"email": "new@modravlna.cz"}, groups=[other])
 
     latest, created = client_history(client=alice_client)
 
     assert created["type"] == "+"
     assert created["user"] == alice
-    assert latest["user"] == bob
+    assert latest["user"] == carol
     assert {change["field"]: (change["old"], change["new"]) for change in latest["changes"]} == {
         "email": ("info@modravlna.cz", "new@modravlna.cz"),
         "groups": ("Wholesale", "Retail"),

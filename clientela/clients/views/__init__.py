@@ -24,6 +24,7 @@ from clientela.accounts.models import User
 from clientela.clients import selectors, services
 from clientela.clients.forms import ClientFilterForm, ClientForm, ContactForm, GroupForm, SearchForm
 from clientela.clients.models import Client, ClientGroup
+from clientela.clients.views.duplicates import duplicate_warning
 from clientela.core.errors import ConcurrencyError, DomainError
 from clientela.core.pagination import InvalidCursor, KeysetPage, capped_count, keyset_page
 
@@ -144,7 +145,8 @@ def _readable_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @login_required
 def client_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[Any] = []  # likely duplicates: shown, and nothing saved, until the user ticks "Save anyway"
+    if request.method == "POST" and form.is_valid() and not (duplicates := duplicate_warning(request, form)):
         try:
             client = services.client_create(
                 user=request.user,
@@ -157,7 +159,7 @@ def client_create(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Client “%(name)s” was created.") % {"name": client.name})
             return redirect("clients:detail", pk=client.pk)
-    return _render(request, "clients/client_form.html", {"form": form, "client": None})
+    return _render(request, "clients/client_form.html", {"form": form, "client": None, "duplicates": duplicates})
 
 
 @login_required
@@ -165,7 +167,12 @@ def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
     form = ClientForm(request.POST or None, user=request.user, client=client)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[Any] = []  # only likenesses the change brings: see duplicate_candidates
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not (duplicates := duplicate_warning(request, form, client=client))
+    ):
         try:
             client = services.client_update(
                 client=client,
@@ -185,7 +192,8 @@ def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": client.name})
             return redirect("clients:detail", pk=client.pk)
-    return _render(request, "clients/client_form.html", {"form": form, "client": client}, status=status)
+    context = {"form": form, "client": client, "duplicates": duplicates}
+    return _render(request, "clients/client_form.html", context, status=status)
 
 
 @login_required
