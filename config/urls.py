@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", web_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clients/", include("clientela.clients.urls")),
+    path("settings/fields/", include("clientela.clients.field_urls")),
+    path("settings/", include("clientela.accounts.urls")),
     path("registry/", include("clientela.registry.urls")),
     path("exchange/", include("clientela.exchange.urls")),
     path("api/", include("clientela.api.urls")),

@@ -100,6 +100,36 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+@transaction.atomic
+def user_add(
+    *,
+    actor: User,
+    username: str,
+    role: Role,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    manager: User | None = None,
+    language: str = Language.ENGLISH,
+    teams: Iterable[Team] = (),
+) -> tuple[User, str]:
+    """An administrator adds a user; returns the user and their generated password, to be shown once."""
+    require_admin(actor)
+    password = generate_password()
+    user = user_create(
+        username=username,
+        password=password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        manager=manager,
+        language=language,
+        role=role,
+    )
+    user.teams.set(teams)
+    return user, password
+
+
 # Users, roles and teams: administrators only ------------------------------------------------------
 
 
@@ -198,32 +228,46 @@ def team_delete(*, actor: User, team: Team) -> None:
     team.delete()
 
 
+class _Unchanged:
+    """Marks an argument left out, where None is a meaningful value."""
+
+
+UNCHANGED = _Unchanged()
+
+
 @transaction.atomic
 def user_update(
     *,
     actor: User,
     user: User,
     role: Role | None = None,
-    manager: User | None = None,
+    manager: "User | _Unchanged | None" = UNCHANGED,
     teams: Iterable[Team] | None = None,
     is_active: bool | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
     email: str | None = None,
+    language: str | None = None,
 ) -> User:
     """Change a user's role, manager, teams or details (administrators only).
 
     A user who leaves is deactivated, never deleted: their clients stay, ready to be transferred.
+    Leave ``manager`` out to keep it; None removes it.
     """
     require_admin(actor)
-    validate_manager(user=user, manager=manager)
+    if not isinstance(manager, _Unchanged):
+        validate_manager(user=user, manager=manager)
+        user.manager = manager
     if is_active is False and user.pk == actor.pk:
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    if user.pk == actor.pk and role is not None and not role.is_admin and not user.is_superuser:
+        # Otherwise the last administrator could lock everyone out of the settings.
+        raise ValidationError({"role": _("You cannot take away your own administrator rights.")})
     if role is not None:
         user.role = role
-    user.manager = manager
     for field, value in (
         ("is_active", is_active), ("first_name", first_name), ("last_name", last_name), ("email", email),
+        ("language", language),
     ):  # fmt: skip
         if value is not None:
             setattr(user, field, value)
@@ -241,7 +285,7 @@ def _shareable(record: models.Model, actor: User) -> None:
     # Sharing gives access away, so only who may change the record may share it.
     editable = type(record)._default_manager.editable_by(actor)  # type: ignore[attr-defined]
     if not editable.filter(pk=record.pk).exists():
-        raise PermissionDenied(_("Only who may change this record can share it."))
+        raise PermissionDenied(_("Only those who may change this record can share it."))
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from clientela.accounts.api import RoleViewSet, ShareViewSet, TeamViewSet, UserViewSet
 from clientela.clients.api import ClientViewSet, ContactViewSet, GroupViewSet
+from clientela.clients.api.fields import FieldViewSet
 
 app_name = "api"
 
@@ -18,6 +20,11 @@ router = Router()
 router.register("clients", ClientViewSet, basename="client")
 router.register("groups", GroupViewSet, basename="group")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("fields", FieldViewSet, basename="field")
+router.register("users", UserViewSet, basename="user")
+router.register("roles", RoleViewSet, basename="role")
+router.register("teams", TeamViewSet, basename="team")
+router.register("shares", ShareViewSet, basename="share")
 
 urlpatterns = [
     path("v1/registry/", include("clientela.registry.api_urls")),

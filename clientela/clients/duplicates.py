@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext_lazy as _
@@ -67,8 +67,8 @@ _LABELS = {
 
 _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
-# Legal forms as words after folding and dropping punctuation ("S.R.O." is "s r o"), longest first.
-_LEGAL_FORMS = sorted(
+# Legal forms as words after folding and dropping punctuation ("S.R.O." is "s r o").
+_LEGAL_FORMS = frozenset(
     {
         tuple(form.split())
         for form in (
@@ -90,10 +90,9 @@ _LEGAL_FORMS = sorted(
             "ltd", "limited", "plc", "llp", "lp", "inc", "incorporated", "llc", "corp", "corporation", "co",
             "company", "co ltd", "bv", "b v", "nv", "n v",
         )
-    },
-    key=len,
-    reverse=True,
+    }
 )  # fmt: skip
+_FORM_LENGTHS = sorted({len(form) for form in _LEGAL_FORMS}, reverse=True)
 # Romanian companies are often written "SC Name SRL" (societate comercială).
 _LEADING_FORMS: tuple[tuple[str, ...], ...] = (("s", "c"), ("sc",))
 _CJK_LEGAL_FORMS = sorted(
@@ -107,9 +106,9 @@ def normalise_name(name: str) -> str:
     stripped = True
     while stripped and len(words) > 1:
         stripped = False
-        for form in _LEGAL_FORMS:
-            if len(form) < len(words) and tuple(words[-len(form) :]) == form:
-                del words[-len(form) :]
+        for length in _FORM_LENGTHS:  # longest first: "spol s r o" before "s r o"
+            if length < len(words) and tuple(words[-length:]) in _LEGAL_FORMS:
+                del words[-length:]
                 stripped = True
                 break
     for form in _LEADING_FORMS:
@@ -281,9 +280,13 @@ class DuplicateScan:
 # One client's candidates -----------------------------------------------------------------------------
 
 
+def _active(clients: QuerySet[Client]) -> QuerySet[Client]:
+    return clients.filter(status=ClientStatus.ACTIVE)
+
+
 def _register(user: User) -> QuerySet[Client]:
     """The clients a duplicate can be among: visible to the user and active."""
-    return Client.objects.visible_to(user).filter(status=ClientStatus.ACTIVE)
+    return _active(Client.objects.visible_to(user))
 
 
 def _id_country() -> Coalesce:
@@ -302,8 +305,8 @@ def _name_terms(key: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def _similar_name_ids(register: QuerySet[Client], key: str) -> RawSQL | None:
-    """A subquery of the ids of up to NAME_RETRIEVAL_LIMIT clients whose folded text looks like the name.
+def _similar_name_condition(register: QuerySet[Client], key: str) -> Q | None:
+    """Up to NAME_RETRIEVAL_LIMIT clients whose folded text looks like the name, as an indexable condition.
 
     It uses the search index of migration 0002: on SQLite the FTS5 trigram table, asked for any of
     the name's words and ranked by bm25 (rarer words and more of them first); on PostgreSQL pg_trgm's
@@ -316,35 +319,42 @@ def _similar_name_ids(register: QuerySet[Client], key: str) -> RawSQL | None:
         if not terms:
             return None
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        # "+rowid": the visible ids filter the matches; without the plus, FTS5 would be driven by
+        # them and run the full-text query once per visible client.
         sql = (
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({visible_sql}) "
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND +rowid IN ({visible_sql}) "
             f"ORDER BY rank LIMIT {limit}"
         )
-        return RawSQL(sql, (match, *visible_params))
+        return Q(id__in=RawSQL(sql, (match, *visible_params)))
     if connection.vendor == "postgresql":
         if len(key) < 3:
             return None
         table = connection.ops.quote_name(str(Client._meta.db_table))
+        # "= ANY(ARRAY(…))": computed once, and an index condition, so it joins the id lookups in
+        # one BitmapOr (an IN subquery would make the whole OR a sequential scan).
         sql = (
-            f"SELECT id FROM {table} WHERE %s <%% search_text AND id IN ({visible_sql}) "
-            f"ORDER BY word_similarity(%s, search_text) DESC LIMIT {limit}"
+            f"{table}.id = ANY(ARRAY(SELECT id FROM {table} WHERE %s <%% search_text AND id IN ({visible_sql}) "
+            f"ORDER BY word_similarity(%s, search_text) DESC LIMIT {limit}))"
         )
-        return RawSQL(sql, (key, *visible_params, key))
+        return Q(RawSQL(sql, (key, *visible_params, key), output_field=BooleanField()))
     return None
 
 
 def _exact_condition(keys: DuplicateKeys) -> Q:
+    # The status in every term, so that each term is one lookup in its (status, key) index and the
+    # OR becomes a union of index lookups (SQLite's multi-index OR, PostgreSQL's BitmapOr).
+    active = {"status": ClientStatus.ACTIVE}
     condition = Q()
     if keys.tax_id:
-        condition |= Q(tax_id=keys.tax_id[1])
+        condition |= Q(tax_id=keys.tax_id[1], **active)
     if keys.registration_id:
-        condition |= Q(registration_id=keys.registration_id[1])
+        condition |= Q(registration_id=keys.registration_id[1], **active)
     if keys.vat_id:
-        condition |= Q(vat_id=keys.vat_id)
+        condition |= Q(vat_id=keys.vat_id, **active)
     if keys.email:
-        condition |= Q(email_key=keys.email)
+        condition |= Q(email_key=keys.email, **active)
     if keys.phone:
-        condition |= Q(phone=keys.phone)
+        condition |= Q(phone=keys.phone, **active)
     return condition
 
 
@@ -364,16 +374,18 @@ def match_reasons(first: DuplicateKeys, second: DuplicateKeys) -> list[MatchReas
 def _candidates(*, user: User, keys: DuplicateKeys, exclude: int | None, limit: int) -> list[DuplicateCandidate]:
     if keys.is_empty():
         return []
-    register = _register(user)
+    visible = Client.objects.visible_to(user)
     if exclude is not None:
-        register = register.exclude(pk=exclude)
+        visible = visible.exclude(pk=exclude)
     condition = _exact_condition(keys)
-    if keys.name and (similar := _similar_name_ids(register, keys.name)) is not None:
-        condition |= Q(id__in=similar)
+    if keys.name and (similar := _similar_name_condition(_active(visible), keys.name)) is not None:
+        condition |= similar
     if not condition:
         return []
-    # One query: rows sharing any id (each an indexed lookup) or picked by the name index.
-    rows = register.alias(email_key=Lower("email")).filter(condition).select_related("owner").order_by("id")
+    # One query: rows sharing any id (each an indexed lookup) or picked by the name index. Each
+    # term carries "active" itself: the same condition once more outside the OR makes SQLite scan
+    # the status index instead of looking the ids up.
+    rows = visible.alias(email_key=Lower("email")).filter(condition).select_related("owner").order_by("id")
     candidates = []
     for row in rows[: EXACT_LIMIT + NAME_RETRIEVAL_LIMIT]:
         reasons = match_reasons(keys, client_keys(row))
@@ -505,9 +517,7 @@ def _scan_names(rows: list[tuple[int, str]], groups: _Groups, window: int) -> No
                 groups.join([by_key[ordering[first]][0], by_key[ordering[second]][0]], NAME, score)
 
 
-def duplicate_scan(
-    *, user: User, offset: int = 0, limit: int = 50, window: int = NAME_WINDOW
-) -> DuplicateScan:
+def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int = NAME_WINDOW) -> DuplicateScan:
     """Groups of likely duplicates among the active clients the user can see, strongest first; one page of them."""
     began = time.perf_counter()
     register = _register(user)

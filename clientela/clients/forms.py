@@ -16,6 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import User
 from clientela.accounts.selectors import user_team
+from clientela.clients.custom_forms import (
+    add_custom_filter_fields,
+    apply_field_settings,
+    custom_bound_fields,
+    custom_filters,
+    custom_values_of,
+)
+from clientela.clients.field_selectors import field_definition_queryset, field_definitions
+from clientela.clients.fields import FieldDefinition, RecordType
 from clientela.clients.models import ADDRESS_PARTS, Client, ClientKind, Contact
 from clientela.clients.selectors import (
     CLIENT_SORTS,
@@ -78,14 +87,10 @@ class ClientFilterForm(forms.Form):
     """The search box and filters above the client list (GET); a bad value is ignored, not an error."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    group = forms.TypedChoiceField(
-        label=_("Group"), required=False, coerce=int, empty_value=None, widget=QuickSelect
-    )
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     kind = forms.ChoiceField(label=_("Kind"), required=False, widget=QuickSelect)
     country = forms.ChoiceField(label=_("Country"), required=False, widget=QuickSelect)
-    owner = forms.TypedChoiceField(
-        label=_("Owner"), required=False, coerce=int, empty_value=None, widget=QuickSelect
-    )
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     sort = forms.ChoiceField(label=_("Sort"), required=False, widget=QuickSelect)
     show_invalid = forms.BooleanField(label=_("Show invalid too"), required=False)
 
@@ -100,6 +105,11 @@ class ClientFilterForm(forms.Form):
         _choice(self, "country").choices = [*everything, *country_choices()]
         _choice(self, "owner").choices = [*everything, *((member.pk, str(member)) for member in user_team(user=user))]
         _choice(self, "sort").choices = [(key, label) for key, (label, _ordering) in CLIENT_SORTS.items()]
+        # Custom fields: filters, sorts and optional columns (one or two queries, whatever the page size).
+        self.custom_definitions = list(
+            field_definition_queryset().filter(record_type=RecordType.CLIENT, is_builtin=False, is_enabled=True)
+        )  # one query while there are none (the options are fetched only for fields found)
+        add_custom_filter_fields(self, self.custom_definitions)
 
     def filters(self) -> ClientFilters:
         """The selector's filters from whatever fields are valid."""
@@ -114,11 +124,14 @@ class ClientFilterForm(forms.Form):
             group=data.get("group"),
             owner=data.get("owner"),
             sort=data.get("sort") or DEFAULT_CLIENT_SORT,
+            **custom_filters(self),
         )
 
     def is_filtered(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return any(data.get(name) for name in ("q", "group", "kind", "country", "owner", "show_invalid"))
+        return any(data.get(name) for name in ("q", "group", "kind", "country", "owner", "show_invalid")) or bool(
+            custom_filters(self)["custom"]
+        )
 
 
 class ClientForm(forms.Form):
@@ -167,7 +180,15 @@ class ClientForm(forms.Form):
     # Shown only with the duplicate warning (views/duplicates.py): ticked, the client is saved anyway.
     save_anyway = forms.BooleanField(label=_("Save anyway"), required=False)
 
-    def __init__(self, data: Any = None, *, user: User, client: Client | None = None) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        user: User,
+        client: Client | None = None,
+        compact: bool = False,
+        definitions: list[FieldDefinition] | None = None,
+    ) -> None:
         initial: dict[str, Any] = {"kind": ClientKind.COMPANY, "shipping_same_as_billing": True, "owner": user.pk}
         if client is not None:
             initial = {field: getattr(client, field) for field in CLIENT_FIELDS}
@@ -195,16 +216,37 @@ class ClientForm(forms.Form):
             del self.fields["version"]
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+        # The field settings: custom fields, labels, required, hidden, read-only, compact form.
+        chosen_kind = (data.get("kind") if data is not None else None) or initial.get("kind")
+        apply_field_settings(
+            self,
+            record_type=RecordType.CLIENT,
+            definitions=definitions
+            if definitions is not None
+            else field_definitions(record_type=RecordType.CLIENT, enabled_only=False),
+            user=user,
+            owner=client.owner if client is not None else None,
+            current=client.custom_fields if client is not None else None,
+            kind=chosen_kind,
+            compact=compact,
+        )
 
     def values(self) -> dict[str, Any]:
-        """The client fields, ready for ``client_create``/``client_update``."""
-        return {field: self.cleaned_data[field] for field in CLIENT_FIELDS}
+        """The client fields shown (hidden ones keep their values), ready for ``client_create``/``client_update``."""
+        return {field: self.cleaned_data[field] for field in CLIENT_FIELDS if field in self.cleaned_data}
+
+    def custom_values(self) -> dict[str, Any]:
+        """The custom values, by original name, for the services' ``custom_fields``."""
+        return custom_values_of(self)
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        return custom_bound_fields(self)
 
     def billing_fields(self) -> list[forms.BoundField]:
-        return [self[f"billing_{part}"] for part in ADDRESS_PARTS]
+        return [self[f"billing_{part}"] for part in ADDRESS_PARTS if f"billing_{part}" in self.fields]
 
     def shipping_fields(self) -> list[forms.BoundField]:
-        return [self[f"shipping_{part}"] for part in ADDRESS_PARTS]
+        return [self[f"shipping_{part}"] for part in ADDRESS_PARTS if f"shipping_{part}" in self.fields]
 
 
 class ContactForm(forms.Form):
@@ -220,15 +262,40 @@ class ContactForm(forms.Form):
         help_text=_("A client has one primary contact; choosing this one takes the flag from the other."),
     )
 
-    def __init__(self, data: Any = None, *, contact: Contact | None = None, language: str = Language.ENGLISH) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        contact: Contact | None = None,
+        language: str = Language.ENGLISH,
+        user: User | None = None,
+        client: Client | None = None,
+    ) -> None:
         initial: dict[str, Any] = {"language": language}
         if contact is not None:
             initial = {field: getattr(contact, field) for field in CONTACT_FIELDS}
             initial["phone"] = format_phone(contact.phone)
         super().__init__(data, initial=initial, label_suffix="")
+        client = client or (contact.client if contact is not None else None)
+        if user is not None:
+            apply_field_settings(
+                self,
+                record_type=RecordType.CONTACT,
+                definitions=field_definitions(record_type=RecordType.CONTACT, enabled_only=False),
+                user=user,
+                owner=client.owner if client is not None else None,
+                current=contact.custom_fields if contact is not None else None,
+                kind=None,
+            )
 
     def values(self) -> dict[str, Any]:
-        return {field: self.cleaned_data[field] for field in CONTACT_FIELDS}
+        return {field: self.cleaned_data[field] for field in CONTACT_FIELDS if field in self.cleaned_data}
+
+    def custom_values(self) -> dict[str, Any]:
+        return custom_values_of(self)
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        return custom_bound_fields(self)
 
 
 class GroupForm(forms.Form):
@@ -243,3 +310,55 @@ class SearchForm(forms.Form):
 
     def search(self) -> str:
         return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+class BulkAction(models.TextChoices):
+    LOCK = "lock", _("Lock")
+    UNLOCK = "unlock", _("Unlock")
+    INVALIDATE = "invalidate", _("Invalidate")
+    RESTORE = "restore", _("Restore")
+    TRANSFER = "transfer", _("Transfer to…")
+
+
+class BulkActionForm(forms.Form):
+    """One action on the clients ticked in the list."""
+
+    selected = forms.TypedMultipleChoiceField(label=_("Clients"), coerce=int, error_messages={
+        "required": _("Tick at least one client first."),
+    })  # fmt: skip
+    action = forms.ChoiceField(label=_("Action"), choices=BulkAction.choices)
+    to_owner = forms.IntegerField(label=_("New owner"), required=False)
+
+    def __init__(self, data: Any = None, *, user: User, owner_choices: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(data, label_suffix="")
+        self.user = user
+        # Any whole number is a valid choice here; visibility is checked when the clients are fetched.
+        cast(forms.TypedMultipleChoiceField, self.fields["selected"]).valid_value = (  # type: ignore[method-assign]
+            lambda value: str(value).isdigit()
+        )
+        # The list page passes the owners its filter already loaded, so rendering costs no query.
+        self.owner_choices = owner_choices
+
+    def owners(self) -> list[tuple[int, str]]:
+        if self.owner_choices is None:
+            self.owner_choices = [(member.pk, str(member)) for member in user_team(user=self.user)]
+        return self.owner_choices
+
+    def clean_to_owner(self) -> User | None:
+        pk = self.cleaned_data.get("to_owner")
+        if pk is None:
+            return None
+        owner = user_team(user=self.user).filter(pk=pk).first()
+        if owner is None:
+            raise forms.ValidationError(_("You can only give clients to yourself or to people in your team."))
+        return owner
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("action") == BulkAction.TRANSFER
+            and not cleaned.get("to_owner")
+            and "to_owner" not in self.errors
+        ):
+            self.add_error("to_owner", _("Choose who gets the clients."))
+        return cleaned

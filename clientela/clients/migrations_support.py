@@ -51,3 +51,42 @@ class SearchIndex(Operation):
 
     def describe(self) -> str:
         return "Create the client search index (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL)"
+
+
+class RestoreSearchTriggers(Operation):
+    """Put back SQLite's search triggers after an operation that rebuilt clients_client.
+
+    SQLite rebuilds a table for most schema changes (e.g. AddField with a default), and dropping the
+    old table drops its triggers; the FTS5 table stays. This recreates the triggers and rebuilds the
+    index, on the way forwards, or backwards with ``backwards=True`` (place it so that it runs after
+    the rebuild in that direction). Nothing to do on PostgreSQL, whose GIN index survives.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, *, backwards: bool = False) -> None:
+        self.backwards = backwards
+
+    def deconstruct(self):  # type: ignore[no-untyped-def]
+        return (self.__class__.__qualname__, [], {"backwards": True} if self.backwards else {})
+
+    def state_forwards(self, app_label, state):  # type: ignore[no-untyped-def]
+        pass
+
+    def _restore(self, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        for statement in SQLITE_REVERSE[:3] + SQLITE_FORWARD[1:]:  # the triggers, then a rebuild
+            schema_editor.execute(statement)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if not self.backwards:
+            self._restore(schema_editor)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if self.backwards:
+            self._restore(schema_editor)
+
+    def describe(self) -> str:
+        return "Restore SQLite's client search triggers after the table was rebuilt"

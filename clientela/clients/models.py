@@ -24,6 +24,8 @@ class ClientKind(models.TextChoices):
 class ClientStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     INVALID = "invalid", _("Invalid")
+    # Merged into another client (``merged_into``): kept for its history and for undo, never listed.
+    MERGED = "merged", _("Merged")
 
 
 class ChangeReason:
@@ -38,8 +40,19 @@ class ChangeReason:
 
     LOCKED = "locked"
     UNLOCKED = "unlocked"
+    TRANSFERRED = "transferred"
+    # Stored as "<code>:<id of the ClientMerge>" (clientela.clients.merge).
+    MERGED = "merged"
+    MERGED_INTO = "merged-into"
+    MERGE_UNDONE = "merge-undone"
+    MOVED_BY_MERGE = "moved-by-merge"  # a contact of a merged client, now the survivor's
 
     LABELS = {
+        TRANSFERRED: _("Transferred to another owner"),
+        MERGED: _("Merged other clients into this one"),
+        MERGED_INTO: _("Merged into another client"),
+        MERGE_UNDONE: _("Merge undone"),
+        MOVED_BY_MERGE: _("Moved to another client by a merge"),
         LOCKED: _("Locked"),
         UNLOCKED: _("Unlocked"),
         CREATED: _("Created"),
@@ -164,9 +177,22 @@ class Client(TimeStampedModel):
         related_name="+",
     )
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    # Nullable: set only on a client merged away (status "merged"), naming the client it lives on in;
+    # PROTECT: the survivor of a merge stays while a merged client points at it (undo needs both).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_clients",
+    )
     # Folded text of the name, ids, e-mail, phone and contact names: the one column the search
     # index covers (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL). Kept by the services.
     search_text = models.TextField(editable=False, default="")
+    # Values of the custom fields (clientela.clients.fields), keyed by each field's original name;
+    # checked by clientela.clients.custom_values, unique ones enforced by expression indexes.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     objects = ClientQuerySet.as_manager()
     history = client_history_records
@@ -196,6 +222,10 @@ class Client(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == ClientStatus.ACTIVE
+
+    @property
+    def is_merged(self) -> bool:
+        return self.status == ClientStatus.MERGED
 
     @property
     def is_locked(self) -> bool:
@@ -237,6 +267,7 @@ class Contact(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(_("language"), max_length=7, choices=Language.choices, default=Language.ENGLISH)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     objects = ContactQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"], related_name="history_entries")
@@ -253,3 +284,55 @@ class Contact(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ClientMerge(TimeStampedModel):
+    """One merge of clients into a survivor, with what it changed, so that it can be undone exactly.
+
+    Written and read only by clientela.clients.merge; ``details`` holds the survivor's previous
+    values and groups, the merged clients' previous state, and every row the merge moved.
+    """
+
+    # PROTECT: a merge record keeps its clients (and they are never deleted while it exists).
+    survivor = models.ForeignKey(
+        Client, verbose_name=_("survivor"), on_delete=models.PROTECT, related_name="merges_received"
+    )
+    merged = models.ManyToManyField(Client, verbose_name=_("merged clients"), related_name="+")
+    # Nullable: the user who merged may since have been deleted; the record stays.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The survivor's version right after the merge: undo is refused once it changed again.
+    survivor_version = models.PositiveIntegerField(_("survivor's version"), default=0)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    # Nullable: empty until the merge is undone (and the undoing user may since have been deleted).
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("client merge")
+        verbose_name_plural = _("client merges")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.survivor} ← {', '.join(self.details.get('merged_names', []))}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
+
+
+# The field settings live in their own module; imported here so that they belong to this app.
+from clientela.clients.fields import FieldDefinition, FieldOption  # noqa: E402, F401

@@ -15,7 +15,13 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from clientela.core.pagination import CostlyRows, mark_costly
+
 FTS_TABLE = "clients_client_search"
+# A search reaches each match through the search index and then reads its row (status, owner, name
+# for the sort): its count stops at this many rows, and its pages sort the matches' ids first
+# (docs/performance.md, finding 10).
+SEARCH_ROWS = CostlyRows(count_cap=1_000, ids_first=True)
 _QS = TypeVar("_QS", bound=QuerySet)
 _ID_LIKE = re.compile(r"^[+(]?[\dA-Za-z][\dA-Za-z\s\-./()]*$")
 
@@ -69,4 +75,4 @@ def apply_search(queryset: _QS, query: str) -> _QS:
             # them (seconds). The duplicate squares the guess, so it fetches the matches through
             # the trigram index and sorts them, in time proportional to their number.
             condition &= Q(search_text__contains=term)
-    return queryset.filter(condition)
+    return mark_costly(queryset.filter(condition), SEARCH_ROWS)

@@ -8,10 +8,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from clientela.accounts.models import User
+from clientela.accounts.models import Action, User
+from clientela.clients import custom_list
 from clientela.clients.models import ChangeReason, Client, ClientGroup, ClientStatus, Contact
 from clientela.clients.search import apply_search
-from clientela.core.errors import RecordLocked
+from clientela.core.errors import PermissionDenied, RecordLocked
 
 # The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
 CLIENT_SORTS: dict[str, tuple[Any, list[str]]] = {
@@ -41,6 +42,9 @@ class ClientFilters:
     owner: int | None = None
     sort: str = DEFAULT_CLIENT_SORT
     extra: dict[str, Any] = field(default_factory=dict)
+    # Custom fields (clientela.clients.custom_list): filters, and the field a "cf_<name>" sort is by.
+    custom: list[Any] = field(default_factory=list)
+    custom_sort: Any = None
 
 
 def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
@@ -50,6 +54,8 @@ def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
         clients = clients.filter(status=ClientStatus.ACTIVE)
     elif filters.status == StatusFilter.INVALID:
         clients = clients.filter(status=ClientStatus.INVALID)
+    else:  # "all" is active and invalid: merged clients live on in their survivor and are never listed
+        clients = clients.exclude(status=ClientStatus.MERGED)
     if filters.kind:
         clients = clients.filter(kind=filters.kind)
     if filters.country:
@@ -59,10 +65,16 @@ def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
     if filters.owner:
         clients = clients.filter(owner_id=filters.owner)
     clients = apply_search(clients, filters.search)
+    if filters.custom:
+        clients = custom_list.apply_filters(clients, filters.custom)
+    if filters.custom_sort is not None:
+        clients = custom_list.apply_sort(clients, filters.custom_sort)
     return clients.select_related("owner").order_by(*client_ordering(filters.sort))
 
 
 def client_ordering(sort: str) -> list[str]:
+    if sort.lstrip("-").startswith(custom_list.PREFIX):
+        return custom_list.ordering(sort)  # by the annotation client_list adds for a custom sort
     return CLIENT_SORTS.get(sort, CLIENT_SORTS[DEFAULT_CLIENT_SORT])[1]
 
 
@@ -84,6 +96,26 @@ def get_client_for_user(*, user: User, pk: int, write: bool = False) -> Client:
     if write and client.is_locked_for(user):
         # Visible but locked by someone else: say so (HTTP 423), rather than pretend it is not there.
         raise RecordLocked(client.locked_message())
+    if write and not user.is_admin and not Client.objects.editable_by(user).filter(pk=pk).exists():
+        # Visible (e.g. shared to read) but not theirs to change: 403, not 404.
+        raise PermissionDenied(str(_("You may see this client but not change it.")))
+    return client
+
+
+def client_is_editable(*, user: User, client: Client) -> bool:
+    """Whether the user may change this client (role, hierarchy, shares, locks); free for its owner."""
+    if not user.can(Action.EDIT) or client.is_locked_for(user):
+        return False
+    if user.is_admin or client.owner_id == user.pk:
+        return True
+    return Client.objects.editable_by(user).filter(pk=client.pk).exists()
+
+
+def client_stamp(*, user: User, pk: int) -> Client:
+    """A visible client with who changed it last, and nothing else: cheap enough to ask for often."""
+    client = Client.objects.visible_to(user).select_related("updated_by").filter(pk=pk).first()
+    if client is None:
+        raise Http404(_("No such client."))
     return client
 
 
@@ -97,6 +129,7 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
         memberships[history_id].add(group_id)
     group_names = dict(ClientGroup.objects.filter(id__in=set().union(*memberships.values())).values_list("id", "name"))
     labels = {f.name: f.verbose_name for f in Client._meta.get_fields() if hasattr(f, "verbose_name")}
+    custom_labels = _CustomLabels()
     result = []
     for index, entry in enumerate(entries):
         previous = entries[index + 1] if index + 1 < len(entries) else None
@@ -104,6 +137,9 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
         if previous is not None:
             delta = entry.diff_against(previous, excluded_fields=[*_NOT_SHOWN, "groups"])
             for change in delta.changes:
+                if change.field == "custom_fields":
+                    changes.extend(_custom_changes(change.old, change.new, custom_labels))
+                    continue
                 changes.append(
                     {
                         "field": change.field,
@@ -128,6 +164,7 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
                 "user": entry.history_user,
                 "type": entry.history_type,
                 "reason": ChangeReason.label(entry.history_change_reason),
+                "reason_code": entry.history_change_reason or "",
                 "version": entry.version,
                 "changes": changes,
             }
@@ -138,6 +175,33 @@ def client_history(*, client: Client, limit: int | None = None) -> list[dict[str
 
 
 _NOT_SHOWN = ["version", "updated_by", "created_by", "created_at", "locked_at"]
+
+
+class _CustomLabels:
+    """The custom fields' labels, read once and only when a change of custom values is in the log."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, str] | None = None
+
+    def get(self, name: str) -> str:
+        if self._labels is None:
+            from clientela.clients.field_selectors import field_definitions
+
+            definitions = field_definitions(record_type="client", enabled_only=False)
+            self._labels = {d.name: d.label for d in definitions if not d.is_builtin}
+        return self._labels.get(name, name)
+
+
+def _custom_changes(old: Any, new: Any, labels: _CustomLabels) -> list[dict[str, Any]]:
+    """One change per custom field whose value differs (``field`` is ``custom_fields.<name>``, values raw)."""
+    old, new = old or {}, new or {}
+    return [
+        {"field": f"custom_fields.{name}", "label": labels.get(name), "old": old.get(name), "new": new.get(name)}
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
+
+
 HistoricalClientGroups = apps.get_model("clients", "HistoricalClient_groups")
 
 

@@ -14,6 +14,8 @@ from simple_history.utils import bulk_create_with_history
 from clientela.accounts.models import Action, User
 from clientela.accounts.permissions import require_action
 from clientela.accounts.selectors import user_team
+from clientela.clients import record_fields
+from clientela.clients.fields import RecordType
 from clientela.clients.models import (
     ADDRESS_PARTS,
     ChangeReason,
@@ -38,7 +40,7 @@ CLIENT_FIELDS = (
 CONTACT_FIELDS = ("first_name", "last_name", "position", "email", "phone", "language", "is_primary")
 
 
-def _client_search_text(client: Client, contacts: Iterable[Contact] | None = None) -> str:
+def _client_search_text(client: Client, contacts: Iterable[Contact] | None = None, fields: Any = None) -> str:
     if contacts is None:
         contacts = client.contacts.all() if client.pk else []
     return search_text(
@@ -46,7 +48,11 @@ def _client_search_text(client: Client, contacts: Iterable[Contact] | None = Non
         ids=(client.tax_id, client.registration_id, client.vat_id),
         email=client.email,
         phone=client.phone,
-        contacts=(f"{c.first_name} {c.last_name} {c.email}" for c in contacts),
+        contacts=(
+            *(f"{c.first_name} {c.last_name} {c.email}" for c in contacts),
+            # Text-like custom values are found by search too.
+            *record_fields.searched_texts(client.custom_fields, fields),
+        ),
     )
 
 
@@ -91,6 +97,12 @@ def _ensure_unlocked(client: Client, user: User) -> None:
 def _ensure_editable(client: Client, user: User) -> None:
     """Refuse a change by someone who may not edit this client (or whom another user's lock keeps out)."""
     _ensure_unlocked(client, user)
+    if client.is_merged:
+        # Its data lives on in the survivor; changing it would also make the merge impossible to undo.
+        raise DomainError(
+            _("%(name)s was merged into another client and can no longer be changed.") % {"name": client.name},
+            code="merged",
+        )
     if not user.is_admin and not Client.objects.editable_by(user).filter(pk=client.pk).exists():
         raise PermissionDenied(_("You may not change this client."))
 
@@ -113,15 +125,61 @@ def client_create(
     values: Mapping[str, Any],
     owner: User | None = None,
     groups: Sequence[ClientGroup] = (),
+    custom_fields: Mapping[str, Any] | None = None,
 ) -> Client:
-    """Create a client owned by ``owner`` (the user by default)."""
+    """Create a client owned by ``owner`` (the user by default); ``custom_fields`` by original name."""
     require_action(user, Action.CREATE)
     owner = owner or user
     _check_owner(user=user, owner=owner)
-    client = Client(**_client_values(values), owner=owner, created_by=user, updated_by=user)
-    client.search_text = _client_search_text(client)
-    _save_client(client, user=user, reason=ChangeReason.CREATED, groups=groups)
+    fields = record_fields.definitions(RecordType.CLIENT)
+    client = _new_client(values, custom_fields, user=user, owner=owner, fields=fields)
+    _check_required_groups(client, groups, fields, given={"groups"})
+    client.search_text = _client_search_text(client, fields=fields)
+    with record_fields.guard(RecordType.CLIENT, client.custom_fields, fields):
+        _save_client(client, user=user, reason=ChangeReason.CREATED, groups=groups)
     return client
+
+
+def _new_client(
+    values: Mapping[str, Any], custom_fields: Mapping[str, Any] | None, *, user: User, owner: User, fields: Any
+) -> Client:
+    """An unsaved client from checked values: built-in rules and custom values applied."""
+    cleaned = _client_values(values)
+    kind = cleaned.get("kind") or Client._meta.get_field("kind").default
+    errors: dict[str, Any] = {}
+    try:
+        record_fields.check_builtins(
+            record_type=RecordType.CLIENT, kind=kind, given=values, values=cleaned, current=None,
+            user=user, owner=owner, fields=fields,
+        )  # fmt: skip
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    custom: dict[str, Any] = {}
+    try:
+        custom = record_fields.clean_custom(
+            record_type=RecordType.CLIENT, kind=kind, values=custom_fields, current=None, user=user,
+            owner=owner, country=cleaned.get("billing_country") or cleaned.get("country", ""), fields=fields,
+        )  # fmt: skip
+    except ValidationError as error:
+        errors.update(error.error_dict if hasattr(error, "error_dict") else {"custom_fields": error.error_list})
+    if errors:
+        raise ValidationError(errors)
+    return Client(**cleaned, custom_fields=custom, owner=owner, created_by=user, updated_by=user)
+
+
+def _check_required_groups(client: Client, groups: Any, fields: Any, *, given: Iterable[str]) -> None:
+    # "groups" is a built-in field too, and may be made required.
+    if groups is None or "groups" not in set(given):
+        return
+    for definition in fields:
+        if (
+            definition.name == "groups"
+            and definition.is_builtin
+            and definition.is_enabled
+            and definition.is_required
+            and not list(groups)
+        ):
+            raise ValidationError({"groups": _("Fill in “%(label)s”.") % {"label": definition.label}})
 
 
 @transaction.atomic
@@ -134,8 +192,12 @@ def client_update(
     owner: User | None = None,
     groups: Sequence[ClientGroup] | None = None,
     reason: str | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
 ) -> Client:
-    """Change a client; refused when it changed since the user read ``version``."""
+    """Change a client; refused when it changed since the user read ``version``.
+
+    ``custom_fields`` holds the custom values to change (by original name; an empty value clears one).
+    """
     require_action(user, Action.EDIT)
     locked = Client.objects.select_for_update().get(pk=client.pk)
     _ensure_editable(locked, user)
@@ -143,15 +205,44 @@ def client_update(
         raise ConcurrencyError(
             _("Someone else changed this client since you opened it. Reload it and make your change again.")
         )
+    fields = record_fields.definitions(RecordType.CLIENT)
+    relations_changed = []
     if owner is not None and owner.pk != locked.owner_id:
         _check_owner(user=user, owner=owner)
+        relations_changed.append("owner")
+    if groups is not None and {g.pk for g in groups} != set(locked.groups.values_list("pk", flat=True)):
+        relations_changed.append("groups")
+    cleaned = _client_values(values, current=locked)
+    kind = cleaned.get("kind") or locked.kind
+    errors: dict[str, Any] = {}
+    try:
+        record_fields.check_builtins(
+            record_type=RecordType.CLIENT, kind=kind, given=values, values=cleaned, current=locked, user=user,
+            owner=locked.owner, fields=fields, extra_changed=relations_changed,
+        )  # fmt: skip
+        _check_required_groups(locked, groups, fields, given=["groups"] if "groups" in relations_changed else [])
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    try:
+        custom = record_fields.clean_custom(
+            record_type=RecordType.CLIENT, kind=kind, values=custom_fields, current=locked.custom_fields,
+            user=user, owner=locked.owner, country=cleaned.get("billing_country") or cleaned.get("country", ""),
+            record_id=locked.pk, fields=fields,
+        )  # fmt: skip
+    except ValidationError as error:
+        errors.update(error.error_dict if hasattr(error, "error_dict") else {"custom_fields": error.error_list})
+    if errors:
+        raise ValidationError(errors)
+    if owner is not None and owner.pk != locked.owner_id:
         locked.owner = owner
-    for field, value in _client_values(values, current=locked).items():
+    for field, value in cleaned.items():
         setattr(locked, field, value)
+    locked.custom_fields = custom
     locked.version += 1
     locked.updated_by = user
-    locked.search_text = _client_search_text(locked)
-    _save_client(locked, user=user, reason=reason or ChangeReason.CHANGED, groups=groups)
+    locked.search_text = _client_search_text(locked, fields=fields)
+    with record_fields.guard(RecordType.CLIENT, custom, fields):
+        _save_client(locked, user=user, reason=reason or ChangeReason.CHANGED, groups=groups)
     return locked
 
 
@@ -252,6 +343,11 @@ def client_restore_version(*, client: Client, user: User, history_id: int, versi
     if entry is None:
         raise DomainError(_("That version of the client does not exist."), code="not_found")
     values = {field: getattr(entry, field) for field in CLIENT_FIELDS}
+    # Custom values as they were: each field that exists today is set (or cleared); values of
+    # fields deleted since are left out.
+    old_custom = getattr(entry, "custom_fields", None) or {}
+    fields = record_fields.definitions(RecordType.CLIENT)
+    custom = {d.name: old_custom.get(d.name) for d in fields if not d.is_builtin}
     owner = User.objects.filter(pk=entry.owner_id).first()
     groups = list(ClientGroup.objects.filter(pk__in=[row.clientgroup_id for row in entry.groups.all()]))
     return client_update(
@@ -262,7 +358,84 @@ def client_restore_version(*, client: Client, user: User, history_id: int, versi
         owner=owner if owner and owner.pk != client.owner_id else None,
         groups=groups,
         reason=ChangeReason.restored_version(entry.history_date),
+        custom_fields=custom,
     )
+
+
+@transaction.atomic
+def client_transfer(
+    *,
+    user: User,
+    to_owner: User,
+    clients: Iterable[Client] | None = None,
+    from_owner: User | None = None,
+    include_open_documents: bool = False,
+) -> int:
+    """Give clients to another owner: the chosen ones, or every client of ``from_owner``.
+
+    Contacts belong to their client and go with it. ``include_open_documents`` also hands over
+    the client's open documents (offers, orders, projects) once those record types exist.
+    Each client gets one history entry; nothing else about it changes. Returns how many moved.
+    """
+    require_action(user, Action.TRANSFER)
+    if (clients is None) == (from_owner is None):
+        raise ValidationError(_("Choose the clients to transfer, or the user whose clients to transfer."))
+    if not to_owner.is_active:
+        raise ValidationError({"to_owner": _("%(name)s is no longer active.") % {"name": to_owner}})
+    _check_owner(user=user, owner=to_owner)
+    if clients is not None:
+        wanted = Client.objects.filter(pk__in=[client.pk for client in clients])
+    else:
+        # Merged-away clients stay as they were: their merge can then still be undone.
+        wanted = Client.objects.filter(owner=from_owner).exclude(status=ClientStatus.MERGED)
+    visible = wanted.visible_to(user)
+    # All or nothing: one client the user may not change stops the whole transfer.
+    refused = visible.exclude(pk__in=Client.objects.editable_by(user).values("pk")).first()
+    if refused is not None:
+        if refused.is_locked_for(user):
+            raise RecordLocked(refused.locked_message())
+        raise PermissionDenied(_("You may not change %(name)s.") % {"name": refused})
+    if clients is not None and visible.count() != wanted.count():
+        raise PermissionDenied(_("Some of these clients are not visible to you."))
+    moved = 0
+    for client in visible.select_for_update().exclude(owner=to_owner).order_by("pk"):
+        client.owner = to_owner
+        client.version += 1
+        client.updated_by = user
+        _save_client(client, user=user, reason=ChangeReason.TRANSFERRED)
+        moved += 1
+    return moved
+
+
+def _bulk(clients: Sequence[Client], user: User, change: Any) -> int:
+    """Apply one single-client service to each client, all or nothing; returns how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for client in clients:
+            before = (client.status, client.locked_by_id, client.version)
+            after = change(client=client, user=user)
+            changed += (after.status, after.locked_by_id, after.version) != before
+    return changed
+
+
+def client_bulk_lock(*, user: User, clients: Sequence[Client]) -> int:
+    """Lock many clients at once; one the user may not lock stops them all."""
+    return _bulk(clients, user, client_lock)
+
+
+def client_bulk_unlock(*, user: User, clients: Sequence[Client]) -> int:
+    """Unlock many clients at once; one locked by someone else stops them all (unless an admin)."""
+    return _bulk(clients, user, client_unlock)
+
+
+def client_bulk_invalidate(*, user: User, clients: Sequence[Client]) -> int:
+    """Invalidate many clients at once, all or nothing."""
+    return _bulk(clients, user, client_invalidate)
+
+
+def client_bulk_restore(*, user: User, clients: Sequence[Client]) -> int:
+    """Restore many invalidated clients at once, all or nothing."""
+    return _bulk(clients, user, client_restore)
 
 
 def client_bulk_create(
@@ -272,12 +445,16 @@ def client_bulk_create(
     require_action(user, Action.CREATE)
     owner = owner or user
     _check_owner(user=user, owner=owner)
+    fields = record_fields.definitions(RecordType.CLIENT)
     clients = []
     for row in rows:
-        client = Client(**_client_values(row), owner=owner, created_by=user, updated_by=user)
-        client.search_text = _client_search_text(client, contacts=[])
+        # A row may carry "custom_fields" (by original name), checked like any other path's.
+        values = dict(row)
+        custom = values.pop("custom_fields", None)
+        client = _new_client(values, custom, user=user, owner=owner, fields=fields)
+        client.search_text = _client_search_text(client, contacts=[], fields=fields)
         clients.append(client)
-    with transaction.atomic():
+    with transaction.atomic(), record_fields.guard(RecordType.CLIENT, {}, fields):
         bulk_create_with_history(
             clients, Client, batch_size=batch_size, default_user=user, default_change_reason=ChangeReason.CREATED
         )
@@ -364,31 +541,82 @@ def _make_primary(contact: Contact) -> None:
             _save(other, user=getattr(contact, "_history_user", None), reason=ChangeReason.PRIMARY_MOVED)
 
 
+def _checked_contact_values(
+    values: Mapping[str, Any],
+    custom_fields: Mapping[str, Any] | None,
+    *,
+    client: Client,
+    user: User,
+    contact: Contact | None,
+    fields: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A contact's built-in and custom values, checked with the field settings; one error for all."""
+    errors: dict[str, Any] = {}
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned = _contact_values(values, client=client)
+        record_fields.check_builtins(
+            record_type=RecordType.CONTACT, kind=None, given=values, values=cleaned, current=contact, user=user,
+            owner=client.owner, fields=fields,
+        )  # fmt: skip
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        errors.update(error.error_dict)
+    custom: dict[str, Any] = {}
+    try:
+        custom = record_fields.clean_custom(
+            record_type=RecordType.CONTACT, kind=None, values=custom_fields,
+            current=contact.custom_fields if contact is not None else None, user=user, owner=client.owner,
+            country=client.billing_country or client.country, record_id=contact.pk if contact else None,
+            fields=fields,
+        )  # fmt: skip
+    except ValidationError as error:
+        errors.update(error.error_dict if hasattr(error, "error_dict") else {"custom_fields": error.error_list})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, custom
+
+
 @transaction.atomic
-def contact_create(*, client: Client, user: User, values: Mapping[str, Any]) -> Contact:
-    """Add a contact person to a client."""
+def contact_create(
+    *, client: Client, user: User, values: Mapping[str, Any], custom_fields: Mapping[str, Any] | None = None
+) -> Contact:
+    """Add a contact person to a client; ``custom_fields`` by original name."""
     require_action(user, Action.EDIT)
     _ensure_editable(client, user)
-    values = _contact_values(values, client=client)
+    fields = record_fields.definitions(RecordType.CONTACT)
+    values, custom = _checked_contact_values(
+        values, custom_fields, client=client, user=user, contact=None, fields=fields
+    )
     if "last_name" not in values:
         raise ValidationError({"last_name": _("Enter the contact's last name.")})
-    contact = Contact(client=client, **values)
+    contact = Contact(client=client, **values, custom_fields=custom)
     contact._history_user = user  # type: ignore[attr-defined]
     _make_primary(contact)
-    _save(contact, user=user, reason=ChangeReason.CREATED)
+    with record_fields.guard(RecordType.CONTACT, custom, fields):
+        _save(contact, user=user, reason=ChangeReason.CREATED)
     _refresh_search_text(client)
     return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, user: User, values: Mapping[str, Any]) -> Contact:
-    """Change a contact person."""
+def contact_update(
+    *, contact: Contact, user: User, values: Mapping[str, Any], custom_fields: Mapping[str, Any] | None = None
+) -> Contact:
+    """Change a contact person; ``custom_fields`` holds the custom values to change."""
     _ensure_contact_editable(contact, user)
-    for field, value in _contact_values(values, client=contact.client).items():
+    fields = record_fields.definitions(RecordType.CONTACT)
+    cleaned, custom = _checked_contact_values(
+        values, custom_fields, client=contact.client, user=user, contact=contact, fields=fields
+    )
+    for field, value in cleaned.items():
         setattr(contact, field, value)
+    contact.custom_fields = custom
     contact._history_user = user  # type: ignore[attr-defined]
     _make_primary(contact)
-    _save(contact, user=user, reason=ChangeReason.CHANGED)
+    with record_fields.guard(RecordType.CONTACT, custom, fields):
+        _save(contact, user=user, reason=ChangeReason.CHANGED)
     _refresh_search_text(contact.client)
     return contact
 

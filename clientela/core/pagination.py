@@ -8,14 +8,44 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Field, Model, Q, QuerySet
+
+_QS = TypeVar("_QS", bound=QuerySet)
 
 
 class InvalidCursor(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class CostlyRows:
+    """How to page and count a queryset whose every row is costly to reach, such as a substring search.
+
+    ``count_cap`` lowers the cap of ``capped_count``; ``ids_first`` makes ``keyset_page`` sort just
+    the matches' ids (no joined tables, no wide rows) and then fetch the page's rows by id.
+    """
+
+    count_cap: int | None = None
+    ids_first: bool = False
+
+
+_HINT = "clientela_costly_rows"
+
+
+def mark_costly(queryset: _QS, hints: CostlyRows) -> _QS:
+    """``queryset`` with ``hints`` attached; every queryset derived from it keeps them."""
+    queryset = queryset.all()
+    # On the query rather than the queryset: Django copies a query's attributes to each clone.
+    setattr(queryset.query, _HINT, hints)
+    return queryset
+
+
+def costly_rows(queryset: QuerySet) -> CostlyRows:
+    return getattr(queryset.query, _HINT, None) or CostlyRows()
 
 
 @dataclass
@@ -37,10 +67,20 @@ def _decode(cursor: str, model: type[Model], ordering: list[str]) -> list[Any]:
     if not isinstance(raw, list) or len(raw) != len(ordering):
         raise InvalidCursor(cursor)
     try:
-        fields = [cast(Field, model._meta.get_field(key.lstrip("-"))) for key in ordering]
-        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
+        return [_to_python(model, key.lstrip("-"), value) for key, value in zip(ordering, raw, strict=True)]
     except Exception as error:  # a tampered cursor: any conversion error means "not ours"
         raise InvalidCursor(cursor) from error
+
+
+def _to_python(model: type[Model], key: str, value: Any) -> Any:
+    try:
+        field = cast(Field, model._meta.get_field(key))
+    except FieldDoesNotExist:
+        # An annotation (a custom field's value, clientela.clients.custom_list): a JSON scalar as it is.
+        if value is not None and not isinstance(value, str | int | float):
+            raise InvalidCursor(key) from None
+        return value
+    return field.to_python(value)
 
 
 def _after(ordering: list[str], values: list[Any], *, reverse: bool) -> Q:
@@ -69,7 +109,7 @@ def keyset_page(
     model = queryset.model
     if before:
         values = _decode(before, model, ordering)
-        rows = list(queryset.filter(_after(ordering, values, reverse=True)).order_by(*_flip(ordering))[: size + 1])
+        rows = _rows(queryset.filter(_after(ordering, values, reverse=True)), _flip(ordering), size + 1)
         has_more = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(
@@ -80,7 +120,7 @@ def keyset_page(
     if after:
         values = _decode(after, model, ordering)
         queryset = queryset.filter(_after(ordering, values, reverse=False))
-    rows = list(queryset.order_by(*ordering)[: size + 1])
+    rows = _rows(queryset, ordering, size + 1)
     has_more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
@@ -90,11 +130,33 @@ def keyset_page(
     )
 
 
+def _rows(queryset: QuerySet, ordering: list[str], limit: int) -> list[Any]:
+    """The first ``limit`` rows of ``queryset`` in ``ordering``."""
+    if not costly_rows(queryset).ids_first or queryset.query.annotations:
+        # Annotated rows (counts, …) would lose their annotations in the second step.
+        return list(queryset.order_by(*ordering)[:limit])
+    # Sort only the ids, then fetch the page's rows (with the queryset's joins and prefetches) by
+    # id: the sort then carries two columns per match instead of every column of two tables.
+    ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[:limit])
+    by_id = {row.pk: row for row in _same_fetch(queryset).filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _same_fetch(queryset: QuerySet) -> QuerySet:
+    """A queryset of the same model with ``queryset``'s joins and prefetches but none of its filters."""
+    fetch = queryset.model._base_manager.all()  # the ids were chosen by the filtered queryset
+    fetch.query.select_related = queryset.query.select_related
+    fetch.query.deferred_loading = queryset.query.deferred_loading
+    lookups = getattr(queryset, "_prefetch_related_lookups", ())  # Django keeps them there; not in the stubs
+    return fetch.prefetch_related(*lookups)
+
+
 def _cursor(row: Model, ordering: list[str]) -> str:
     return _encode([getattr(row, key.lstrip("-")) for key in ordering])
 
 
 def capped_count(queryset: QuerySet, cap: int) -> tuple[int, bool]:
-    """Count up to ``cap`` rows; the flag says there are more (a million rows are never counted)."""
+    """Count up to ``cap`` rows (fewer for costly rows); the flag says there are more (a million are never counted)."""
+    cap = min(cap, costly_rows(queryset).count_cap or cap)
     count = queryset.order_by()[: cap + 1].count()
     return min(count, cap), count > cap

@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clientela.accounts.models import User
+from clientela.accounts.models import Action, User
+from clientela.accounts.permissions import require_action
 from clientela.clients.api.common import INVALID, NOT_FOUND
 from clientela.clients.selectors import get_client_for_user
 from clientela.exchange import pdf, vcard
@@ -48,6 +49,7 @@ class VcardQuerySerializer(serializers.Serializer):
 
 class _ClientFileView(APIView):
     def _client_for(self, pk: int) -> Any:
+        require_action(self.actor, Action.EXPORT)
         return get_client_for_user(user=self.actor, pk=pk)
 
     @property

@@ -18,6 +18,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
 
 from clientela.accounts.models import User
+from clientela.clients import record_fields
+from clientela.clients.fields import RecordType
 from clientela.clients.models import Client
 from clientela.clients.selectors import client_history
 from clientela.clients.templatetags.client_format import history_value, language_name
@@ -152,11 +154,20 @@ def _facts(client: Client) -> list[tuple[str, str]]:
         (_("Language"), language_name(client.language)),
         (_("Owner"), str(client.owner)),
         (_("Groups"), ", ".join(group.name for group in client.groups.all()) or _("None")),
+        # Custom values, labelled and formatted in the reader's language.
+        *_custom_facts(client),
         (_("Created"), f"{_when(client.created_at)} · {_user(client.created_by)}"),
         (_("Last changed"), f"{_when(client.updated_at)} · {_user(client.updated_by)}"),
         (_("Version"), number_format(client.version)),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def _custom_facts(client: Client) -> list[tuple[str, str]]:
+    if not client.custom_fields:
+        return []
+    fields = record_fields.definitions(RecordType.CLIENT)
+    return [(item["label"], item["text"]) for item in record_fields.displayed_values(client.custom_fields, fields)]
 
 
 def _contacts(client: Client) -> _Table:
@@ -177,6 +188,7 @@ def _contacts(client: Client) -> _Table:
 
 def _history(client: Client) -> _Table:
     entries = client_history(client=client, limit=HISTORY_ENTRIES)
+    record_fields.readable_custom_changes(entries)
     total = client.history_entries.count()
     note = ""
     if total > len(entries):

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import vobject
 from django.utils.translation import gettext as _
 
+from clientela.clients import record_fields
+from clientela.clients.fields import RecordType
 from clientela.clients.models import Client, ClientKind, Contact
 from clientela.core.countries import country_name
 
@@ -71,7 +73,17 @@ def _client_card(client: Client, version: str) -> vobject.base.Component:
         card.add("url").value = client.website
     if note := client_note(client):
         card.add("note").value = note
+    _add_custom_values(card, client)
     return card
+
+
+def _add_custom_values(card: vobject.base.Component, client: Client) -> None:
+    """Each custom value as X-CLIENTELA-<NAME>, as a reader sees it (option labels, local dates and numbers)."""
+    if not client.custom_fields:
+        return
+    fields = record_fields.definitions(RecordType.CLIENT)
+    for item in record_fields.displayed_values(client.custom_fields, fields, kind=client.kind):
+        card.add(f"x-clientela-{item['name'].replace('_', '-')}").value = item["text"]
 
 
 def _contact_card(contact: Contact, client: Client, version: str) -> vobject.base.Component:

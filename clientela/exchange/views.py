@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from clientela.accounts.models import User
+from clientela.accounts.models import Action, User
+from clientela.accounts.permissions import require_action
 from clientela.clients.selectors import get_client_for_user
 from clientela.exchange import pdf, vcard
 from clientela.exchange.files import client_attachment
@@ -18,6 +19,7 @@ class AuthenticatedRequest(HttpRequest):
 @login_required
 @require_GET
 def client_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    require_action(request.user, Action.EXPORT)
     client = get_client_for_user(user=request.user, pk=pk)
     content = pdf.client_pdf(client, user=request.user)
     return client_attachment(client, content, content_type=pdf.CONTENT_TYPE, extension="pdf")
@@ -26,6 +28,7 @@ def client_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def client_vcard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    require_action(request.user, Action.EXPORT)
     client = get_client_for_user(user=request.user, pk=pk)
     version = request.GET.get("version", vcard.DEFAULT_VERSION)
     if version not in vcard.VERSIONS:

@@ -44,6 +44,10 @@ def test_the_schema_lists_every_endpoint_and_action(schema):
         "/api/v1/clients/{id}/vcard/": ["get"],
         "/api/v1/clients/{id}/pdf/": ["get"],
         "/api/v1/clients/{id}/duplicates/": ["get"],
+        "/api/v1/clients/transfer/": ["post"],
+        "/api/v1/clients/{id}/merge/": ["post"],
+        "/api/v1/clients/{id}/merges/": ["get"],
+        "/api/v1/clients/{id}/merges/{merge_id}/undo/": ["post"],
         "/api/v1/registry/lookup/": ["get"],
         "/api/v1/groups/": ["get", "post"],
         "/api/v1/groups/{id}/": ["delete", "get", "patch", "put"],
@@ -58,11 +62,12 @@ def test_the_schema_describes_the_json_of_each_resource(schema):
     assert list(components["Client"]["properties"]) == [
         "id", "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website",
         "billing_address", "shipping_address", "shipping_same_as_billing", "country", "currency", "language",
-        "owner", "groups", "status", "version", "created_at", "created_by", "updated_at", "updated_by",
-        "locked_by", "locked_at",
+        "owner", "groups", "custom_fields", "status", "version", "created_at", "created_by", "updated_at",
+        "updated_by", "locked_by", "locked_at",
     ]  # fmt: skip
     assert list(components["Contact"]["properties"]) == [
         "id", "client", "first_name", "last_name", "position", "email", "phone", "language", "is_primary",
+        "custom_fields",
     ]  # fmt: skip
     assert list(components["Group"]["properties"]) == ["id", "name", "description", "client_count"]
     # Answers always carry every field.

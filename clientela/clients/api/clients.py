@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clientela.accounts.models import User
+from clientela.clients import custom_list
 from clientela.clients.api.common import (
     _TEXT,
     INVALID,
@@ -22,11 +23,15 @@ from clientela.clients.api.common import (
     OWNER_OUTSIDE_TEAM,
     STALE,
     ApiViewSet,
+    CustomFieldsField,
     ResponseSerializer,
     _error,
     _field_errors,
 )
 from clientela.clients.api.duplicates import DuplicatesMixin
+from clientela.clients.api.merge import MERGED_REDIRECT, MergeMixin, merged_redirect
+from clientela.clients.api.transfer import TransferMixin
+from clientela.clients.field_selectors import custom_field_definitions
 from clientela.clients.models import ADDRESS_PARTS, Client, ClientGroup, ClientKind, ClientStatus
 from clientela.clients.selectors import (
     CLIENT_SORTS,
@@ -110,6 +115,7 @@ class ClientInputSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     owner = OwnerField(required=False, help_text=_("A user id: yourself (the default) or someone in your team."))
     groups = serializers.PrimaryKeyRelatedField(many=True, queryset=ClientGroup.objects.all(), required=False)
+    custom_fields = CustomFieldsField(record_type="client")
     status = serializers.ChoiceField(choices=ClientStatus.choices, read_only=True)
     version = serializers.IntegerField(
         read_only=True, help_text=_("Send it back with a change; a change made on an older version is refused.")
@@ -158,7 +164,9 @@ class ClientFilterSerializer(serializers.Serializer):
     group = serializers.IntegerField(required=False, help_text=_("Only clients in this group."))
     owner = serializers.IntegerField(required=False, help_text=_("Only clients owned by this user."))
     ordering = serializers.ChoiceField(
-        choices=[(key, label) for key, (label, _ordering) in CLIENT_SORTS.items()], default=DEFAULT_CLIENT_SORT
+        choices=[(key, label) for key, (label, _ordering) in CLIENT_SORTS.items()],
+        default=DEFAULT_CLIENT_SORT,
+        help_text=_("Also cf_<name> or -cf_<name>: by a custom field's value (clients without one are left out)."),
     )
 
 
@@ -182,18 +190,47 @@ class HistoryEntrySerializer(serializers.Serializer):
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+def _custom_filters(query: Any) -> dict[str, Any]:
+    """Filters and sort by custom fields from the query (``cf_<name>``, ``ordering=cf_<name>``); see custom_list."""
+    definitions = custom_field_definitions(record_type="client")
+    arguments: dict[str, Any] = {"custom": custom_list.parse_filters(query, definitions)}
+    ordering = query.get("ordering", "")
+    if ordering.lstrip("-").startswith(custom_list.PREFIX):
+        definition = custom_list.sort_definition(ordering, definitions)
+        if definition is None:
+            raise serializers.ValidationError({"ordering": [_("No custom field of that name can be sorted by.")]})
+        arguments.update(sort=ordering, custom_sort=definition)
+        query.pop("ordering")
+    return arguments
+
+
 def _client_arguments(validated: Mapping[str, Any]) -> dict[str, Any]:
     """Split validated input into the services' values, owner, groups (and version)."""
     values = dict(validated)
-    arguments = {"owner": values.pop("owner", None), "groups": values.pop("groups", None)}
+    arguments = {
+        "owner": values.pop("owner", None),
+        "groups": values.pop("groups", None),
+        "custom_fields": values.pop("custom_fields", None),
+    }
     if "version" in values:
         arguments["version"] = values.pop("version")
     return {"values": values, **arguments}
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List clients"), parameters=[ClientFilterSerializer]),
-    retrieve=extend_schema(summary=_("Read a client"), responses={200: ClientSerializer, 404: NOT_FOUND}),
+    list=extend_schema(
+        summary=_("List clients"),
+        description=_(
+            "Filter by a custom field with the parameter cf_<name> (its original name): equal to the value (an "
+            "option's key; yes or no; a number or date, or a range low..high with either end open); "
+            "cf_<name>__contains: a text field contains the text. Sort by one with ordering=cf_<name> or "
+            "-cf_<name> (clients without a value are left out)."
+        ),
+        parameters=[ClientFilterSerializer],
+    ),
+    retrieve=extend_schema(
+        summary=_("Read a client"), responses={200: ClientSerializer, 307: MERGED_REDIRECT, 404: NOT_FOUND}
+    ),
     create=extend_schema(
         summary=_("Create a client"),
         request=ClientInputSerializer,
@@ -220,7 +257,7 @@ def _client_arguments(validated: Mapping[str, Any]) -> dict[str, Any]:
     ),
 )
 @extend_schema(tags=["clients"])
-class ClientViewSet(DuplicatesMixin, ApiViewSet):
+class ClientViewSet(TransferMixin, DuplicatesMixin, MergeMixin, ApiViewSet):
     """Clients the caller can see: their own, their team's, or every client for an admin."""
 
     queryset = Client.objects.none()  # names the model for the schema; reads go through the selectors
@@ -228,7 +265,11 @@ class ClientViewSet(DuplicatesMixin, ApiViewSet):
 
     def _filters(self) -> ClientFilters:
         if not hasattr(self, "_client_filters"):
-            params = ClientFilterSerializer(data=self.request.query_params)
+            query = self.request.query_params.copy()
+            custom: dict[str, Any] = {}
+            if any(key.startswith("cf_") for key in query) or query.get("ordering", "").lstrip("-").startswith("cf_"):
+                custom = _custom_filters(query)
+            params = ClientFilterSerializer(data=query)
             params.is_valid(raise_exception=True)
             data = params.validated_data
             self._client_filters = ClientFilters(
@@ -238,7 +279,8 @@ class ClientViewSet(DuplicatesMixin, ApiViewSet):
                 country=data.get("country", ""),
                 group=data.get("group"),
                 owner=data.get("owner"),
-                sort=data["ordering"],
+                sort=custom.pop("sort", None) or data["ordering"],
+                **custom,
             )
         return self._client_filters
 
@@ -258,7 +300,10 @@ class ClientViewSet(DuplicatesMixin, ApiViewSet):
         return self.get_paginated_response(ClientSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ClientSerializer(self._client(pk)).data)
+        client = self._client(pk)
+        if client.is_merged:
+            return merged_redirect(request, client)
+        return Response(ClientSerializer(client).data)
 
     def create(self, request: Request) -> Response:
         serializer = ClientInputSerializer(data=request.data)

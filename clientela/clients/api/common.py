@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
+    extend_schema_field,
 )
 from rest_framework import serializers, viewsets
 from rest_framework.parsers import JSONParser
@@ -72,7 +73,10 @@ def _field_errors() -> Iterator[None]:
         errors: dict[str, Any] = {}
         for field, messages in error.message_dict.items():
             kind, _sep, part = field.partition("_")
-            if kind in ("billing", "shipping") and part in ADDRESS_PARTS:
+            if field.startswith("cf_"):
+                # A custom field's error (keyed cf_<name> by the services), nested under custom_fields.
+                errors.setdefault("custom_fields", {})[field[3:]] = messages
+            elif kind in ("billing", "shipping") and part in ADDRESS_PARTS:
                 errors.setdefault(f"{kind}_address", {})[part] = messages
             else:
                 errors[field] = messages
@@ -90,3 +94,51 @@ class ApiViewSet(viewsets.GenericViewSet):
     def actor(self) -> User:
         # IsAuthenticated (the default permission) has let only signed-in users this far.
         return cast(User, self.request.user)
+
+
+# Custom fields -----------------------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": str(
+            _(
+                "Custom field values keyed by each field's original name (see /api/v1/fields/ for the fields, "
+                "their types and options): text, long_text, email, phone and url are strings; integer a whole "
+                "number; decimal a string or number; date an ISO date (YYYY-MM-DD); boolean true or false; choice "
+                "an option's key; multi_choice a list of option keys. On a change, send only the fields to "
+                "change; null or an empty value clears one. Errors come as "
+                '{"custom_fields": {"<name>": ["message"]}}.'
+            )
+        ),
+    }
+)
+class CustomFieldsField(serializers.Field):
+    """The record's custom values by original name; hidden fields are left out of the answer."""
+
+    def __init__(self, *, record_type: str, **kwargs: Any) -> None:
+        self.record_type = record_type
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def _shown(self) -> set[str]:
+        # Read once per answer (a list shares its root serializer), and only when a record has values.
+        cache = self.root.__dict__.setdefault("_custom_fields_shown", {})
+        if self.record_type not in cache:
+            from clientela.clients.field_selectors import custom_field_definitions
+
+            cache[self.record_type] = {d.name for d in custom_field_definitions(record_type=self.record_type)}
+        return cast(set[str], cache[self.record_type])
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        if not value:
+            return {}
+        shown = self._shown()
+        return {name: stored for name, stored in value.items() if name in shown}
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("Send an object keyed by the fields' original names."))
+        return dict(data)

@@ -19,7 +19,9 @@ from clientela.clients.api.common import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
+    CustomFieldsField,
     ResponseSerializer,
+    _field_errors,
 )
 from clientela.clients.models import Client, Contact
 from clientela.clients.selectors import (
@@ -65,6 +67,7 @@ class ContactInputSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField(
         required=False, help_text=_("A client has one primary contact; setting it takes the flag from the other.")
     )
+    custom_fields = CustomFieldsField(record_type="contact")
 
     def validate_client(self, client: Client) -> Client:
         if self.instance is not None and client.pk != self.instance.client_id:
@@ -135,7 +138,9 @@ class ContactViewSet(ApiViewSet):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         client = values.pop("client")
-        contact = contact_create(client=client, user=self.actor, values=values)
+        custom = values.pop("custom_fields", None)
+        with _field_errors():
+            contact = contact_create(client=client, user=self.actor, values=values, custom_fields=custom)
         return Response(ContactSerializer(self._contact(str(contact.pk))).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str, partial: bool = False) -> Response:
@@ -146,7 +151,9 @@ class ContactViewSet(ApiViewSet):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         values.pop("client", None)
-        contact = contact_update(contact=contact, user=self.actor, values=values)
+        custom = values.pop("custom_fields", None)
+        with _field_errors():
+            contact = contact_update(contact=contact, user=self.actor, values=values, custom_fields=custom)
         return Response(ContactSerializer(self._contact(str(contact.pk))).data)
 
     def partial_update(self, request: Request, pk: str) -> Response:

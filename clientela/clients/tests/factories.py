@@ -17,11 +17,16 @@ CN_USCC = "91110000600037341L"
 
 
 def make_client(
-    *, user: User, owner: User | None = None, groups: list[ClientGroup] | None = None, **values: Any
+    *,
+    user: User,
+    owner: User | None = None,
+    groups: list[ClientGroup] | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    **values: Any,
 ) -> Client:
     values.setdefault("name", f"Client {next(_sequence)} s.r.o.")
     values.setdefault("country", "CZ")
-    return client_create(user=user, owner=owner, values=values, groups=groups or [])
+    return client_create(user=user, owner=owner, values=values, groups=groups or [], custom_fields=custom_fields)
 
 
 def make_group(*, user: User, name: str | None = None, description: str = "") -> ClientGroup:

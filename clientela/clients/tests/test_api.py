@@ -22,7 +22,7 @@ CLIENT_FIELDS = {
     "id", "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website",
     "billing_address", "shipping_address", "shipping_same_as_billing", "country", "currency", "language",
     "owner", "groups", "status", "version", "created_at", "created_by", "updated_at", "updated_by",
-    "locked_by", "locked_at",
+    "locked_by", "locked_at", "custom_fields",
 }  # fmt: skip
 ADDRESS_FIELDS = {"street", "city", "postal_code", "region", "country"}
 
@@ -96,6 +96,7 @@ def test_a_client_reads_as_exactly_the_documented_json(alice, alice_client, grou
         "language": "en",
         "owner": alice.pk,
         "groups": [group.pk],
+        "custom_fields": {},
         "status": "active",
         "version": 1,
         "created_by": alice.pk,
@@ -786,6 +787,7 @@ def test_contacts_are_created_read_changed_and_deleted(alice, alice_client):
         "phone": "+420602111222",
         "language": "cs",
         "is_primary": True,
+        "custom_fields": {},
     }
     assert session.get(contact_url(contact)).json() == created.json()
 

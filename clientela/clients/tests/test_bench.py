@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from clientela.clients.management.commands import bench
-from clientela.clients.management.commands._bench import KINDS, run_benchmark
+from clientela.clients.management.commands._bench import KINDS, remeasure, run_benchmark
 from clientela.clients.models import Client
 
 # The marker makes pytest-django create the test database even when this file runs alone.
@@ -23,12 +23,14 @@ def report(django_db_setup, django_db_blocker):
             pytest.fail(f"Not a test database: {name}")
         result = run_benchmark(clients=200, repeat=2, small=50, progress=lambda message: None)
         stored = Client.objects.count()
+        # What `bench --reuse` does on the register the run leaves.
+        reused = remeasure(repeat=2, seeding={**result, "started": "then"}, progress=lambda message: None)
         call_command("flush", interactive=False, verbosity=0)
-    return result, stored
+    return result, stored, reused
 
 
 def test_the_benchmark_inserts_every_row_through_both_paths(report):
-    result, stored = report
+    result, stored, _reused = report
     insert = result["insert"]
 
     assert stored == 200
@@ -41,7 +43,7 @@ def test_the_benchmark_inserts_every_row_through_both_paths(report):
 
 
 def test_the_benchmark_times_every_page_for_both_users(report):
-    result, _stored = report
+    result, _stored, _reused = report
 
     assert set(result["pages"]) == {"admin", "salesperson"}
     assert 0 < result["pages"]["salesperson"]["visible_clients"] < result["pages"]["admin"]["visible_clients"]
@@ -57,7 +59,7 @@ def test_the_benchmark_times_every_page_for_both_users(report):
 
 
 def test_query_counts_do_not_depend_on_the_number_of_clients(report):
-    result, _stored = report
+    result, _stored, _reused = report
     counts = result["query_counts"]
 
     assert counts["small_n"] == 50
@@ -67,7 +69,7 @@ def test_query_counts_do_not_depend_on_the_number_of_clients(report):
 
 
 def test_the_report_has_memory_targets_and_text(report):
-    result, _stored = report
+    result, _stored, _reused = report
     result_for_text = {
         "clients": 200,
         "repeat": 2,
@@ -83,6 +85,20 @@ def test_the_report_has_memory_targets_and_text(report):
     assert "web_list" in bench.format_report(result_for_text)
 
 
+def test_the_benchmark_measures_the_duplicate_scan_and_the_forms_check(report):
+    result, _stored, _reused = report
+
+    for role in ("admin", "salesperson"):
+        duplicates = result["duplicates"][role]
+        assert duplicates["clients_scanned"] == result["pages"][role]["visible_clients"]
+        assert duplicates["clients_per_second"] > 0
+        # five GROUP BY queries, the names, and one for the page of groups when there are any
+        assert duplicates["scan_queries"] == (7 if duplicates["groups"] else 6)
+        assert duplicates["form_check"]["queries"] == [1]
+        assert duplicates["form_check"]["mean_candidates"] >= 1  # each retyped client finds itself at least
+        assert 0 < duplicates["form_check"]["p50_ms"] <= duplicates["form_check"]["p95_ms"]
+
+
 def test_the_benchmark_never_uses_the_configured_database():
     _url, sqlite_path = bench.sqlite_url()
     configured = str(settings.DATABASES["default"]["NAME"])
@@ -96,3 +112,62 @@ def test_the_benchmark_never_uses_the_configured_database():
         assert postgresql[1] != configured
     else:
         assert postgresql is None
+
+
+def test_a_kept_register_is_measured_again_without_seeding(report):
+    result, _stored, reused = report
+
+    assert reused["clients"] == 200
+    assert reused["reused"] == {"seeded": "then", "seeding_report": True}
+    assert reused["insert"] == result["insert"]  # carried over from the run that seeded it
+    assert set(reused["pages"]) == {"admin", "salesperson"}
+    for role in ("admin", "salesperson"):
+        assert reused["pages"][role]["visible_clients"] == result["pages"][role]["visible_clients"]
+        for kind in KINDS:
+            assert reused["pages"][role][kind.key]["samples"] >= 1
+    assert reused["query_counts"]["small_n"] == 50
+    assert reused["query_counts"]["independent_of_n"] is True
+    assert "measured again on the kept database" in "\n".join(bench.format_run(reused))
+
+
+def test_a_register_without_a_seeding_report_is_measured_without_insert_figures(report):
+    _result, _stored, reused = report
+    bare = {**reused, "insert": None, "memory": None, "reused": {"seeded": "", "seeding_report": False}}
+    bare["query_counts"] = {**reused["query_counts"], "small_n": 0}
+    bare["query_counts"]["pages"] = {
+        key: {**value, "at_0": []} for key, value in reused["query_counts"]["pages"].items()
+    }
+
+    text = "\n".join(bench.format_run(bare))
+
+    assert "insert" not in text
+    assert "not measured (the seeding run left no report)" in text
+
+
+def test_the_salesperson_is_measured_with_shares_against_the_admin(report):
+    result, _stored, _reused = report
+    shares = result["shares"]
+    hierarchy = [item for item in result["targets"] if item["target"].endswith("x admin")]
+
+    assert shares["shares"] == 2  # five per thousand of 200 clients, and at least two
+    # The shared clients are now visible to the salesperson, on top of their own team's.
+    assert shares["salesperson_visible"] == shares["salesperson_visible_before"] + shares["shares"]
+    assert {item["target"].split()[1] for item in hierarchy} == {kind.key for kind in KINDS if kind.target}
+    assert all(item["value"] > 0 for item in hierarchy)
+
+
+def test_the_benchmark_filters_and_sorts_by_custom_fields_and_times_their_insert_cost(report):
+    result, stored, _reused = report
+    custom = result["custom_fields"]
+    for role in ("admin", "salesperson"):
+        assert set(custom[role]) == {
+            "filter_dropdown",
+            "filter_number_range",
+            "sort_number",
+            "filter_dropdown_sort_number",
+        }
+        for case in custom[role].values():
+            assert case["p95_ms"] >= case["p50_ms"] > 0 and case["raw_p50_ms"] > 0
+    assert custom["admin"]["sort_number"]["rows"] == 50
+    assert custom["insert"]["rows"] == 200 and custom["insert"]["slowdown"] > 0
+    assert stored == 200  # the rows inserted to measure went again

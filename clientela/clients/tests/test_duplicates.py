@@ -150,7 +150,6 @@ def test_different_companies_with_similar_looking_ids_are_not_candidates(alice, 
 
     assert duplicate_candidates(user=alice, values=values) == []
     assert duplicate_candidates(user=alice, values={"name": "Other", "country": "CZ", "registration_id": CZ_ICO}) != []
-    assert codes(duplicate_candidates(user=alice, values={"name": "Jiná", "country": "SK", "registration_id": CZ_ICO}))
     assert codes(
         duplicate_candidates(user=alice, values={"name": "Jiná", "country": "SK", "registration_id": CZ_ICO})
     ) == {"Horská Energie": [REGISTRATION_ID]}
@@ -189,9 +188,7 @@ def test_a_client_is_not_its_own_duplicate_and_an_edit_checks_only_what_it_chang
 
     assert [c.client for c in client_duplicates(user=alice, client=alice_client)] == [twin]
     assert duplicate_candidates(user=alice, values=unchanged, exclude=alice_client) == []
-    assert codes(duplicate_candidates(user=alice, values=changed, exclude=alice_client)) == {
-        "Modra Vlna a.s.": [EMAIL]
-    }
+    assert codes(duplicate_candidates(user=alice, values=changed, exclude=alice_client)) == {"Modra Vlna a.s.": [EMAIL]}
 
 
 # The scan of the register ------------------------------------------------------------------------

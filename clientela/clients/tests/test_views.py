@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from clientela.clients import search
 from clientela.clients.models import Client, ClientGroup, ClientStatus, Contact
 from clientela.clients.selectors import client_history
 from clientela.clients.services import CLIENT_FIELDS, client_invalidate, client_update
 from clientela.clients.tests.factories import make_client, make_contact, make_group
+from clientela.core.pagination import CostlyRows
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +144,31 @@ def test_filters_narrow_the_list(client, alice, bob, group, alice_client, bob_cl
     assert names_in(response) == expected
 
 
+def test_the_filters_show_what_was_chosen_with_escaped_names(client, alice, alice_client):
+    group = make_group(user=alice, name="<b>Key</b> & co")
+
+    response = as_user(client, alice).get(
+        reverse("clients:list"), {"country": "CZ", "sort": "-name", "group": group.pk, "kind": "company"}
+    )
+
+    assertContains(response, '<select name="country" id="id_country">', html=False)
+    assertContains(response, '<option value="CZ" selected>Czechia</option>', html=False)
+    assertContains(response, '<option value="-name" selected>', html=False)
+    assertContains(response, '<option value="company" selected>', html=False)
+    escaped = f'<option value="{group.pk}" selected>&lt;b&gt;Key&lt;/b&gt; &amp; co</option>'
+    assertContains(response, escaped, html=False)
+    assertContains(response, '<option value="">All</option>', html=False)  # not selected when a value is
+    assertContains(response, '<option value="" selected>All</option>', count=1, html=False)  # the owner: none chosen
+
+
+def test_the_country_filter_is_in_the_users_language(client, alice, alice_client):
+    as_user(client, alice)
+
+    response = client.get(reverse("clients:list"), {"country": "DE"}, HTTP_ACCEPT_LANGUAGE="cs")
+
+    assertContains(response, '<option value="DE" selected>Německo</option>', html=False)
+
+
 def test_a_filter_value_that_is_not_offered_is_ignored(client, alice, dave, alice_client):
     response = as_user(client, alice).get(reverse("clients:list"), {"owner": dave.pk, "group": "x"})
 
@@ -203,6 +230,38 @@ def test_the_count_stops_at_the_cap(client, alice, settings):
     assert len(names_in(response)) == 3
 
 
+def test_a_search_counts_up_to_its_own_lower_cap(client, alice, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_ROWS", CostlyRows(count_cap=2, ids_first=True))
+    for name in ("Alfa Vlna", "Beta Vlna", "Gama Vlna"):
+        make_client(user=alice, name=name)
+    as_user(client, alice)
+
+    searched = client.get(reverse("clients:list"), {"q": "vlna"})
+    listed = client.get(reverse("clients:list"))
+
+    assertContains(searched, "more than 2 clients")
+    assert names_in(searched) == ["Alfa Vlna", "Beta Vlna", "Gama Vlna"]
+    assertContains(listed, "3 clients")
+
+
+def test_search_results_page_forward_and_back_in_name_order(client, alice, bob, settings):
+    settings.CLIENTELA_PAGE_SIZE = 2
+    for name, owner in (("Delta Vlna", alice), ("Alfa Vlna", bob), ("Gama Vlna", alice), ("Beta Vlna", alice)):
+        make_client(user=owner, name=name)
+    make_client(user=alice, name="Epsilon Hora")  # not a match
+    as_user(client, alice)
+
+    first = client.get(reverse("clients:list"), {"q": "vlna"})
+    second = client.get(reverse("clients:list"), {"q": "vlna", "after": first.context["page"].next_cursor})
+    back = client.get(reverse("clients:list"), {"q": "vlna", "before": second.context["page"].previous_cursor})
+
+    assert names_in(first) == ["Alfa Vlna", "Beta Vlna"]
+    assert names_in(second) == ["Delta Vlna", "Gama Vlna"]
+    assert second.context["page"].next_cursor is None
+    assert names_in(back) == ["Alfa Vlna", "Beta Vlna"]
+    assert [row.owner for row in first.context["page"].items] == [bob, alice]  # rows come with their owner
+
+
 def test_an_empty_register_invites_the_first_client(client, alice):
     response = as_user(client, alice).get(reverse("clients:list"))
 
@@ -222,8 +281,9 @@ def test_the_list_page_runs_the_same_queries_for_3_or_30_clients(client, alice, 
     _clients_with_groups(alice, count)
     as_user(client, alice)
 
-    # session, user, groups filter, owners filter, capped count, the page's clients, their groups
-    with django_assert_num_queries(7):
+    # session, user, groups filter, owners filter, custom fields (filters, sorts, columns), capped count,
+    # the page's clients, their groups
+    with django_assert_num_queries(8):
         response = client.get(reverse("clients:list"))
 
     assert len(names_in(response)) == count
@@ -236,7 +296,9 @@ def test_the_live_search_fragment_runs_the_same_queries_for_3_or_30_clients(
     _clients_with_groups(alice, count)
     as_user(client, alice)
 
-    with django_assert_num_queries(7):
+    # session, user, groups filter, owners filter, custom fields, capped count, the matches' ids,
+    # the page's clients, their groups
+    with django_assert_num_queries(9):
         response = client.get(reverse("clients:list"), {"q": "client"}, **htmx("client-results"))
 
     assert len(names_in(response)) == count

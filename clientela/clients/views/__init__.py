@@ -4,6 +4,7 @@ A page asked for by htmx for one of its parts (the list's results, the detail pa
 just that part; the same URL without htmx renders the whole page, so every state has an address.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +23,12 @@ from django_htmx.middleware import HtmxDetails
 
 from clientela.accounts.models import User
 from clientela.clients import selectors, services
-from clientela.clients.forms import ClientFilterForm, ClientForm, ContactForm, GroupForm, SearchForm
+from clientela.clients.custom_forms import chosen_columns
+from clientela.clients.fields import RecordType
+from clientela.clients.forms import BulkActionForm, ClientFilterForm, ClientForm, ContactForm, GroupForm, SearchForm
+from clientela.clients.merge import attach_merges
 from clientela.clients.models import Client, ClientGroup
+from clientela.clients.record_fields import definitions, display_value, displayed_values, readable_custom_changes
 from clientela.clients.views.duplicates import duplicate_warning
 from clientela.core.errors import ConcurrencyError, DomainError
 from clientela.core.pagination import InvalidCursor, KeysetPage, capped_count, keyset_page
@@ -86,25 +91,52 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
     clients = selectors.client_list(user=request.user, filters=filters)
     total, more = capped_count(clients, settings.CLIENTELA_COUNT_CAP)
     page = _page(request, clients.prefetch_related("groups"), selectors.client_ordering(filters.sort))
-    context = {"form": form, "page": page, "total": total, "more": more, "is_filtered": form.is_filtered()}
+    # Optional columns of custom values, read from the rows already loaded (no query per row).
+    columns = chosen_columns(form, request.session)
+    for row in page.items:
+        row.column_values = [display_value(d, row.custom_fields.get(d.name)) for d in columns]
+    context = {
+        "form": form,
+        "page": page,
+        "total": total,
+        "more": more,
+        "is_filtered": form.is_filtered(),
+        "columns": columns,
+    }
     if _wants_part(request, "client-results"):
         return _render(request, "clients/_client_results.html", context)
+    owners = [(pk, label) for pk, label in form.fields["owner"].choices if pk != ""]  # type: ignore[attr-defined]
+    context["bulk_form"] = BulkActionForm(user=request.user, owner_choices=owners)
     return _render(request, "clients/client_list.html", context)
 
 
-def _client_page(request: AuthenticatedRequest, pk: int, tab: str) -> HttpResponse:
+def _client_page(
+    request: AuthenticatedRequest, pk: int, tab: str, extra: Callable[[Client], dict[str, Any]] | None = None
+) -> HttpResponse:
+    """The client page with one tab open; ``extra`` adds what a tab kept in another module needs."""
     client = selectors.get_client_for_user(user=request.user, pk=pk)
+    if client.is_merged and tab != "history":
+        # The merged client lives on in the survivor; only its history stays readable here.
+        messages.info(request, _("“%(name)s” was merged into this client.") % {"name": client.name})
+        return redirect("clients:detail", pk=client.merged_into_id)
     context: dict[str, Any] = {
         "client": client,
         "tab": tab,
         "locked_for_me": client.is_locked_for(request.user),
+        "can_edit": selectors.client_is_editable(user=request.user, client=client),
         "billing_address": client.address("billing"),
         "shipping_address": client.address("shipping"),
+        # The side panel's custom values (the field settings are read only when there are some).
+        "custom_values": displayed_values(client.custom_fields, definitions(RecordType.CLIENT), kind=client.kind)
+        if client.custom_fields
+        else [],
     }
     if tab == "overview":
         context["recent_changes"] = _readable_history(selectors.client_history(client=client, limit=3))
     elif tab == "history":
-        context["history"] = _readable_history(selectors.client_history(client=client))
+        context["history"] = attach_merges(_readable_history(selectors.client_history(client=client)), client=client)
+    if extra is not None:
+        context.update(extra(client))
     if _wants_part(request, "client-tabs"):
         return _render(request, "clients/_client_tabs.html", context)
     return _render(request, "clients/client_detail.html", context)
@@ -126,7 +158,9 @@ def client_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _readable_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Owner ids in the change log shown as people's names (one query for the whole log)."""
+    """Owner ids in the change log shown as people's names (one query for the whole log), custom values
+    as readers see them (option labels, yes/no, local dates and numbers)."""
+    readable_custom_changes(history)
     owner_ids = {
         value for entry in history for change in entry["changes"] if change["field"] == "owner"
         for value in (change["old"], change["new"]) if value
@@ -143,29 +177,50 @@ def _readable_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @login_required
+def client_changes(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Whether the client changed since the version the page shows (polled by the client page)."""
+    client = selectors.client_stamp(user=request.user, pk=pk)
+    try:
+        seen = int(request.GET.get("version", ""))
+    except ValueError:
+        seen = client.version
+    return _render(request, "clients/_change_notice.html", {"client": client, "changed": client.version > seen})
+
+
+@login_required
 def client_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, user=request.user)
+    # The compact (mobile) form: asked for, or the quick path's default.
+    compact = _wants_compact(request)
+    form = ClientForm(request.POST or None, user=request.user, compact=compact)
     duplicates: list[Any] = []  # likely duplicates: shown, and nothing saved, until the user ticks "Save anyway"
     if request.method == "POST" and form.is_valid() and not (duplicates := duplicate_warning(request, form)):
         try:
             client = services.client_create(
                 user=request.user,
                 values=form.values(),
-                owner=form.cleaned_data["owner"],
-                groups=list(form.cleaned_data["groups"]),
+                owner=form.cleaned_data.get("owner") or request.user,
+                groups=list(form.cleaned_data.get("groups", [])),
+                custom_fields=form.custom_values(),
             )
         except ValidationError as error:
             _add_service_error(form, error)
         else:
             messages.success(request, _("Client “%(name)s” was created.") % {"name": client.name})
             return redirect("clients:detail", pk=client.pk)
-    return _render(request, "clients/client_form.html", {"form": form, "client": None, "duplicates": duplicates})
+    context = {"form": form, "client": None, "duplicates": duplicates, "compact": compact}
+    return _render(request, "clients/client_form.html", context)
+
+
+def _wants_compact(request: AuthenticatedRequest) -> bool:
+    flags = (request.GET.get("compact"), request.GET.get("quick"))
+    return any(flag not in (None, "", "0") for flag in flags)
 
 
 @login_required
 def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
-    form = ClientForm(request.POST or None, user=request.user, client=client)
+    compact = _wants_compact(request)
+    form = ClientForm(request.POST or None, user=request.user, client=client, compact=compact)
     status = 200
     duplicates: list[Any] = []  # only likenesses the change brings: see duplicate_candidates
     if (
@@ -179,8 +234,9 @@ def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 user=request.user,
                 version=form.cleaned_data["version"] or 0,
                 values=form.values(),
-                owner=form.cleaned_data["owner"],
-                groups=list(form.cleaned_data["groups"]),
+                owner=form.cleaned_data.get("owner"),
+                groups=list(form.cleaned_data["groups"]) if "groups" in form.cleaned_data else None,
+                custom_fields=form.custom_values(),
             )
         except ConcurrencyError as error:
             # The user's input stays in the form, and so does the version they opened: saving again
@@ -192,7 +248,7 @@ def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": client.name})
             return redirect("clients:detail", pk=client.pk)
-    context = {"form": form, "client": client, "duplicates": duplicates}
+    context = {"form": form, "client": client, "duplicates": duplicates, "compact": compact}
     return _render(request, "clients/client_form.html", context, status=status)
 
 
@@ -300,10 +356,12 @@ def _contacts_tab(client: Client) -> str:
 @login_required
 def contact_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     client = selectors.get_client_for_user(user=request.user, pk=pk, write=True)
-    form = ContactForm(request.POST or None, language=client.language)
+    form = ContactForm(request.POST or None, language=client.language, user=request.user, client=client)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = services.contact_create(client=client, user=request.user, values=form.values())
+            contact = services.contact_create(
+                client=client, user=request.user, values=form.values(), custom_fields=form.custom_values()
+            )
         except ValidationError as error:
             _add_service_error(form, error)
         else:
@@ -315,10 +373,12 @@ def contact_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = selectors.get_contact_for_user(user=request.user, pk=pk, write=True)
-    form = ContactForm(request.POST or None, contact=contact)
+    form = ContactForm(request.POST or None, contact=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = services.contact_update(contact=contact, user=request.user, values=form.values())
+            contact = services.contact_update(
+                contact=contact, user=request.user, values=form.values(), custom_fields=form.custom_values()
+            )
         except ValidationError as error:
             _add_service_error(form, error)
         else:

@@ -9,6 +9,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from clientela.accounts.models import Action, Role
+from clientela.accounts.services import share_create
 from clientela.clients.services import client_invalidate
 from clientela.clients.tests.factories import make_client
 
@@ -169,3 +171,26 @@ def test_the_client_page_offers_the_three_exports(alice, alice_client):
     assert f'href="{_web_pdf(alice_client.pk)}"' in page
     assert f'href="{_web_vcard(alice_client.pk, "3.0")}"' in page
     assert f'href="{_web_vcard(alice_client.pk, "4.0")}"' in page
+
+
+def test_a_role_without_export_gets_no_file_and_no_export_menu(alice, alice_client):
+    alice.role = Role.objects.create(name="Look only", actions=[Action.VIEW, Action.EDIT])
+    alice.save()
+
+    assert web(alice).get(_web_pdf(alice_client.pk)).status_code == 403
+    assert web(alice).get(_web_vcard(alice_client.pk)).status_code == 403
+    refused = api(alice).get(_api_url(alice_client.pk, "pdf"))
+    assert refused.status_code == 403
+    assert "Export" in refused.json()["detail"]
+    page = web(alice).get(reverse("clients:detail", args=[alice_client.pk]))
+    assert page.status_code == 200
+    assert b'id="export-client"' not in page.content
+
+
+def test_a_client_shared_to_read_can_be_exported_by_whom_it_is_shared_with(alice, dave, alice_client):
+    share_create(actor=alice, record=alice_client, user=dave, access="read")
+
+    response = web(dave).get(_web_pdf(alice_client.pk))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"

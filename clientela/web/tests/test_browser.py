@@ -165,3 +165,97 @@ def test_tabs_load_in_place_and_restoring_a_version_asks_first(page: Page, live_
     expect(page.locator(".history-entry")).to_have_count(3)
     expect(page.locator("h1")).to_contain_text("Modrá Vlna s.r.o.")
     assert Client.objects.get().name == "Modrá Vlna s.r.o."
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/login/")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", PASSWORD)
+    page.click("#login-submit")
+
+
+def test_a_change_by_someone_else_is_announced_and_the_page_refreshes_in_place(page: Page, live_server):
+    manager = user_create(username="jana", password=PASSWORD, first_name="Jana", last_name="Dvořáková")
+    owner = user_create(username="eva", password=PASSWORD, first_name="Eva", last_name="Svobodová", manager=manager)
+    created = client_create(user=owner, values={"name": "Modrá Vlna s.r.o.", "country": "CZ"})
+    log_in(page, "eva")
+    page.goto(f"/clients/{created.pk}/")
+    page.evaluate("window.loadedOnce = true")  # survives only if nothing reloads the page
+    expect(page.locator("#changed-elsewhere")).to_have_count(0)
+
+    client_update(client=created, user=manager, version=1, values={"email": "obchod@modravlna.cz"})
+    # The page asks every 20 seconds and whenever it becomes visible again; make it visible now.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(page.locator("#changed-elsewhere")).to_contain_text("Jana Dvořáková")
+    expect(page.locator(".side-panel").first).not_to_contain_text("obchod@modravlna.cz")
+    page.click("#load-latest")
+    expect(page.locator(".side-panel").first).to_contain_text("obchod@modravlna.cz")
+    expect(page.locator("#changed-elsewhere")).to_have_count(0)
+    assert page.evaluate("window.loadedOnce") is True
+    expect(page).to_have_url(f"{live_server.url}/clients/{created.pk}/")
+
+
+def test_ticked_clients_are_locked_together_from_the_list(page: Page, live_server):
+    owner = user_create(username="eva", password=PASSWORD, first_name="Eva", last_name="Svobodová")
+    for name in ("Alfa s.r.o.", "Beta a.s.", "Gama spol. s r.o."):
+        client_create(user=owner, values={"name": name, "country": "CZ"})
+    log_in(page, "eva")
+    page.goto("/clients/")
+
+    expect(page.locator("#bulk-owner")).to_be_hidden()  # only a transfer needs a new owner
+    client_rows(page).nth(0).locator("input[name=selected]").check()
+    client_rows(page).nth(2).locator("input[name=selected]").check()
+    page.select_option("#bulk-action", "lock")
+    page.click("#bulk-form button[type=submit]")
+
+    expect(page.locator(".messages")).to_contain_text("2 clients locked.")
+    assert sorted(Client.objects.filter(locked_by=owner).values_list("name", flat=True)) == [
+        "Alfa s.r.o.",
+        "Gama spol. s r.o.",
+    ]
+    expect(client_rows(page).nth(1).locator(".badge-locked")).to_have_count(0)
+    expect(client_rows(page).nth(0).locator(".badge-locked")).to_have_count(1)
+
+    page.check("[data-select-all]")
+    page.select_option("#bulk-action", "transfer")
+    expect(page.locator("#bulk-owner")).to_be_visible()
+
+
+def test_an_admin_adds_a_dropdown_with_chinese_options_and_fills_it_on_a_client(page: Page, live_server):
+    from clientela.clients.fields import FieldDefinition
+
+    user_create(username="wang", password=PASSWORD, first_name="Wang", last_name="Li", is_admin=True)
+    log_in(page, "wang")
+    expect(page).to_have_url(f"{live_server.url}/clients/")
+
+    # A dropdown field for clients, labelled in Chinese.
+    page.goto("/settings/fields/new/?record_type=client")
+    page.fill("[name=name]", "city_tier")
+    page.select_option("[name=field_type]", "choice")
+    page.fill("[name=label_zh_hans]", "城市等级")
+    page.click("#save-field")
+    expect(page.locator("#add-option")).to_be_visible()  # on to its options
+
+    # Two options, named in Chinese.
+    add_form = page.locator("form", has=page.locator("#add-option"))
+    for label in ("一线", "二线"):
+        add_form.locator("[name=new-label_zh_hans]").fill(label)
+        page.click("#add-option")
+        expect(page.locator("#options")).to_contain_text(label)
+    assert [o.labels for o in FieldDefinition.objects.get(name="city_tier").options.all()] == [
+        {"zh-hans": "一线"},
+        {"zh-hans": "二线"},
+    ]
+
+    # The client form offers it; the client page shows the choice.
+    page.goto("/clients/new/")
+    page.fill("[name=name]", "上海蓝海贸易有限公司")
+    page.select_option("[name=country]", "CN")
+    page.select_option("[name=cf_city_tier]", label="二线")
+    page.click("#save-client")
+    panel = page.locator("#custom-fields-panel")
+    expect(panel).to_contain_text("城市等级")
+    expect(panel).to_contain_text("二线")
+    chosen = FieldDefinition.objects.get(name="city_tier").options.get(labels={"zh-hans": "二线"})
+    assert Client.objects.get().custom_fields == {"city_tier": chosen.key}

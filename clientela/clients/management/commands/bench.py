@@ -88,6 +88,11 @@ def remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def seeding_report_path(vendor: str) -> Path:
+    """Where a kept benchmark database's seeding run leaves its report, for ``--reuse`` to carry over."""
+    return bench_dir() / f"{vendor}-seeded.json"
+
+
 def machine() -> dict[str, Any]:
     memory = ""
     cpu = platform.processor()
@@ -124,6 +129,11 @@ class Command(BaseCommand):
             help="Which databases: SQLite always, PostgreSQL when DATABASE_URL names one (all).",
         )
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark databases afterwards.")
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Measure the pages again on the databases a --keep run left, without seeding (kept again).",
+        )
         parser.add_argument("--seed", type=int, default=2025, help=argparse.SUPPRESS)
         parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--result-file", default="", help=argparse.SUPPRESS)
@@ -161,9 +171,16 @@ class Command(BaseCommand):
             self.stderr.write(f"[{connection.vendor}] {message}")
             self.stderr.flush()
 
-        report = run_benchmark(
-            clients=options["clients"], repeat=options["repeat"], seed=options["seed"], progress=progress
-        )
+        if options["reuse"]:
+            from clientela.clients.management.commands._bench import remeasure
+
+            seeding_file = seeding_report_path(connection.vendor)
+            seeding = json.loads(seeding_file.read_text()) if seeding_file.exists() else None
+            report = remeasure(repeat=options["repeat"], seeding=seeding, seed=options["seed"], progress=progress)
+        else:
+            report = run_benchmark(
+                clients=options["clients"], repeat=options["repeat"], seed=options["seed"], progress=progress
+            )
         report["stage_seconds"]["migrate"] = migrate_seconds
         Path(options["result_file"]).write_text(json.dumps(report))
 
@@ -192,16 +209,29 @@ class Command(BaseCommand):
             "runs": {},
         }
         report["failed"] = {}
+        reuse = options["reuse"]
         for vendor, url, where in plans:
             for attempt in (1, 2):
-                self.stderr.write(f"Benchmarking {options['clients']:,} clients on {vendor} ({where})…")
+                if reuse:
+                    self.stderr.write(f"Measuring the kept benchmark database on {vendor} ({where}) again…")
+                else:
+                    self.stderr.write(f"Benchmarking {options['clients']:,} clients on {vendor} ({where})…")
                 try:
-                    if vendor == "sqlite":
+                    if reuse:
+                        if vendor == "sqlite" and not Path(where).exists():
+                            raise CommandError(f"There is no kept benchmark database {where}: run with --keep first.")
+                    elif vendor == "sqlite":
                         remove_sqlite(where)
                     else:
                         recreate_postgresql(where)
-                    report["runs"][vendor] = {**self._child(url, options), "attempt": attempt}
+                    run = self._child(url, options)
+                    report["runs"][vendor] = {**run, "attempt": attempt}
                     report["failed"].pop(vendor, None)
+                    if options["keep"] and not reuse:
+                        # What --reuse carries over: the insert figures and the query counts at 1,000.
+                        seeding_report_path(vendor).write_text(
+                            json.dumps({**run, "started": report["started"]}, ensure_ascii=False)
+                        )
                     break
                 except Exception as error:  # one database failing must not lose the other's figures
                     report["failed"][vendor] = str(error)
@@ -211,13 +241,17 @@ class Command(BaseCommand):
                         self.stderr.write("Trying once more in 30 seconds…")
                         time.sleep(30)
                 finally:
-                    if not options["keep"]:
+                    if not (options["keep"] or reuse):
                         self._remove(vendor, where)
+        if reuse and report["runs"]:
+            # The kept register's size, not --clients: nothing was seeded.
+            report["clients"] = max(run["clients"] for run in report["runs"].values())
         report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
         report["load_average_end"] = os.getloadavg()
         return report
 
     def _remove(self, vendor: str, where: Any) -> None:
+        seeding_report_path(vendor).unlink(missing_ok=True)
         try:
             if vendor == "sqlite":
                 remove_sqlite(where)
@@ -242,6 +276,7 @@ class Command(BaseCommand):
                 f"--repeat={options['repeat']}",
                 f"--seed={options['seed']}",
                 f"--result-file={result.name}",
+                *(["--reuse"] if options["reuse"] else []),
             ]
             completed = subprocess.run(command, env=environment, check=False)
             if completed.returncode != 0:
@@ -265,14 +300,43 @@ def format_run(run: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"{database['vendor']} {database['version']} — {n:,} clients, {run['repeat']} samples per page and user",
-        f"  insert   service {insert['service']['rows_per_second']:>9,} rows/s ({insert['service']['seconds']:,.1f} s, "
-        f"{insert['service']['method'].rsplit('.', 1)[-1]}, validation + history)",
-        f"           raw     {insert['raw']['rows_per_second']:>9,} rows/s ({insert['raw']['seconds']:,.1f} s, "
-        f"{insert['raw']['method']} of the normalised rows)",
-        f"           ratio   {insert['ratio']:.3f} (service / raw); "
-        f"first {insert['first_chunk_rows']:,} rows identical: {'yes' if insert['first_chunk_identical'] else 'NO'}",
-        f"  memory   peak RSS {run['memory']['peak_rss_mb_after_seeding']:,} MB after seeding, "
-        f"{run['memory']['peak_rss_mb']:,} MB at the end; connect {run['connect_ms']} ms",
+    ]
+    if "reused" in run:
+        seeded = run["reused"]["seeded"]
+        lines.append(
+            f"  pages measured again on the kept database seeded by the run of {seeded} (--reuse)"
+            if seeded
+            else "  pages measured again on a kept database (--reuse); its seeding run left no report"
+        )
+    if insert:
+        lines += [
+            f"  insert   service {insert['service']['rows_per_second']:>9,} rows/s "
+            f"({insert['service']['seconds']:,.1f} s, {insert['service']['method'].rsplit('.', 1)[-1]}, "
+            "validation + history)",
+            f"           raw     {insert['raw']['rows_per_second']:>9,} rows/s ({insert['raw']['seconds']:,.1f} s, "
+            f"{insert['raw']['method']} of the normalised rows)",
+            f"           ratio   {insert['ratio']:.3f} (service / raw); first {insert['first_chunk_rows']:,} rows "
+            f"identical: {'yes' if insert['first_chunk_identical'] else 'NO'}"
+            + (" (from the seeding run)" if "reused" in run else ""),
+        ]
+    if run["memory"]:
+        lines.append(
+            f"  memory   peak RSS {run['memory']['peak_rss_mb_after_seeding']:,} MB after seeding, "
+            f"{run['memory']['peak_rss_mb']:,} MB at the end; connect {run['connect_ms']} ms"
+        )
+    for role, scan in (run.get("duplicates") or {}).items():
+        check = scan["form_check"]
+        lines.append(
+            f"  duplicates {role:<11} scan {scan['clients_scanned']:,} clients in {scan['scan_seconds']:,.1f} s "
+            f"({scan['clients_per_second'] or 0:,}/s, {scan['scan_queries']} queries, {scan['groups']:,} groups); "
+            f"form check p50 {check['p50_ms']} ms, p95 {check['p95_ms']} ms"
+        )
+    if run.get("shares"):
+        lines.append(
+            f"  shares   {run['shares']['shares']:,} clients of other teams shared with the salesperson "
+            f"(half directly, half through a team); they see {run['shares']['salesperson_visible']:,} clients"
+        )
+    lines += [
         "",
         f"  {'page':<20} {'user':<11} {'path':<8} {'p50':>7} {'p95':>7} {'mean':>7} {'raw p50':>8} {'raw p95':>8} "
         f"{'×p50':>6} {'×p95':>6} {'queries ' + f'{small:,}/{n:,}':>17}  p95 ≤ {TARGET_MS:g} ms",
@@ -294,7 +358,10 @@ def format_run(run: dict[str, Any]) -> list[str]:
                 f"{page.get('ratio_p50') or 0:>6.1f} {page.get('ratio_p95') or 0:>6.1f} {queries:>17}  {verdict}"
             )
     independent = run["query_counts"]["independent_of_n"]
-    lines.append(f"  query count per page independent of N: {'PASS' if independent else 'MISS'}")
+    if not small:
+        lines.append("  query count per page independent of N: not measured (the seeding run left no report)")
+    else:
+        lines.append(f"  query count per page independent of N: {'PASS' if independent else 'MISS'}")
     if n < TARGET_CLIENTS:
         lines.append(f"  (the time targets are set for {TARGET_CLIENTS:,} clients; shown here for reference)")
     return lines

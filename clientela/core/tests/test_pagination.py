@@ -1,0 +1,59 @@
+"""Keyset pages and capped counts, and the hints a costly queryset (a search) carries to them."""
+
+import pytest
+from django.db.models import Count
+
+from clientela.clients.models import ClientGroup
+from clientela.clients.tests.factories import make_group
+from clientela.core.pagination import CostlyRows, capped_count, costly_rows, keyset_page, mark_costly
+
+pytestmark = pytest.mark.django_db
+
+ORDERING = ["name", "id"]
+
+
+@pytest.fixture
+def groups(alice):
+    return [make_group(user=alice, name=name) for name in ("Delta", "Alfa", "Echo", "Beta", "Charlie")]
+
+
+def names(page) -> list[str]:
+    return [group.name for group in page.items]
+
+
+def test_the_hints_travel_with_every_queryset_derived_from_the_marked_one(groups):
+    hints = CostlyRows(count_cap=2, ids_first=True)
+    marked = mark_costly(ClientGroup.objects.all(), hints)
+
+    assert costly_rows(marked.filter(name__gt="A").order_by("name").prefetch_related("clients")) == hints
+    assert costly_rows(ClientGroup.objects.all()) == CostlyRows()
+
+
+def test_a_costly_queryset_is_counted_to_its_own_lower_cap(groups):
+    marked = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=2))
+
+    assert capped_count(marked, 10_000) == (2, True)
+    assert capped_count(marked, 1) == (1, True)  # the caller's cap, when lower, still applies
+    assert capped_count(ClientGroup.objects.all(), 10_000) == (5, False)
+
+
+@pytest.mark.parametrize("ids_first", [False, True])
+def test_pages_are_the_same_whether_ids_come_first_or_not(groups, ids_first):
+    queryset = mark_costly(ClientGroup.objects.prefetch_related("clients"), CostlyRows(ids_first=ids_first))
+
+    first = keyset_page(queryset, ordering=ORDERING, size=2)
+    second = keyset_page(queryset, ordering=ORDERING, size=2, after=first.next_cursor)
+    third = keyset_page(queryset, ordering=ORDERING, size=2, after=second.next_cursor)
+    back = keyset_page(queryset, ordering=ORDERING, size=2, before=third.previous_cursor)
+
+    assert [names(first), names(second), names(third)] == [["Alfa", "Beta"], ["Charlie", "Delta"], ["Echo"]]
+    assert third.next_cursor is None
+    assert names(back) == ["Charlie", "Delta"]
+
+
+def test_ids_first_keeps_the_filters_and_leaves_annotated_rows_whole(groups):
+    filtered = mark_costly(ClientGroup.objects.filter(name__in=["Echo", "Alfa"]), CostlyRows(ids_first=True))
+    annotated = mark_costly(ClientGroup.objects.annotate(members=Count("clients")), CostlyRows(ids_first=True))
+
+    assert names(keyset_page(filtered, ordering=ORDERING, size=5)) == ["Alfa", "Echo"]
+    assert [group.members for group in keyset_page(annotated, ordering=ORDERING, size=5).items] == [0] * 5
