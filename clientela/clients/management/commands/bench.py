@@ -331,6 +331,21 @@ def format_run(run: dict[str, Any]) -> list[str]:
             f"({scan['clients_per_second'] or 0:,}/s, {scan['scan_queries']} queries, {scan['groups']:,} groups); "
             f"form check p50 {check['p50_ms']} ms, p95 {check['p95_ms']} ms"
         )
+    custom = run.get("custom_fields") or {}
+    for role in ("admin", "salesperson"):
+        for case, page in (custom.get(role) or {}).items():
+            lines.append(
+                f"  custom   {role:<11} {case:<28} p50 {page['p50_ms']:7.1f}  p95 {page['p95_ms']:7.1f} ms  "
+                f"(raw {page['raw_p50_ms']:.1f} / {page['raw_p95_ms']:.1f})  p95 <= {page['target_p95_ms']:g} ms "
+                f"{'PASS' if page['met'] else 'MISS'}"
+            )
+    if custom.get("insert"):
+        insert = custom["insert"]
+        lines.append(
+            f"  custom   insert of {insert['rows']:,} rows: {insert['without_rows_per_second']:,} rows/s without, "
+            f"{insert['with_10_custom_fields_rows_per_second']:,} with 10 custom fields: {insert['slowdown']}x slower "
+            f"(target <= {insert['target_slowdown']}x) {'PASS' if insert['met'] else 'MISS'}"
+        )
     if run.get("shares"):
         lines.append(
             f"  shares   {run['shares']['shares']:,} clients of other teams shared with the salesperson "
