@@ -6,7 +6,8 @@ Query parameters, the same on both:
   range ``low..high`` with either end left open); a multi-select has the option among its choices.
 - ``cf_<name>__contains=<text>``: a text-like field contains the text (ignoring case).
 - sort ``cf_<name>`` / ``-cf_<name>``: by the field's value through its expression index
-  (``field_services.sort_expression``); clients without a value are left out of such a sort.
+  (``field_services.sort_expression``); clients without a value come first when ascending, last
+  when descending.
 """
 
 from collections.abc import Mapping, Sequence
@@ -140,6 +141,9 @@ def apply_filters(queryset: _QS, filters: Sequence[CustomFilter]) -> _QS:
                 low, high = item.value
                 if low is not None:
                     queryset = queryset.filter(**{f"{alias}__gte": _param(d, low)})
+                else:
+                    # "Up to high" must not bring in the records without a value (read as the lowest).
+                    queryset = queryset.exclude(**{alias: _param(d, _missing(d))})
                 if high is not None:
                     queryset = queryset.filter(**{f"{alias}__lte": _param(d, high)})
             else:
@@ -148,7 +152,12 @@ def apply_filters(queryset: _QS, filters: Sequence[CustomFilter]) -> _QS:
 
 
 def apply_sort(queryset: _QS, definition: FieldDefinition) -> _QS:
-    """Clients with a value for the field, annotated with it for sorting and keyset pages."""
-    return queryset.annotate(**{SORT_ANNOTATION: sort_expression(definition)}).filter(
-        **{f"{SORT_ANNOTATION}__isnull": False}
-    )
+    """The clients annotated with the field's sort value (the lowest where they have none) for keyset pages."""
+    return queryset.annotate(**{SORT_ANNOTATION: sort_expression(definition)})
+
+
+def _missing(definition: FieldDefinition) -> Any:
+    """The Python value the sort expression gives a record without a value."""
+    if definition.field_type in NUMBER_TYPES:
+        return Decimal("-1e308")
+    return ""

@@ -33,6 +33,7 @@ from clientela.clients.fields import (
     FieldType,
     RecordType,
     first_text,
+    sort_sql,
     validate_field_name,
     value_sql,
 )
@@ -187,7 +188,13 @@ def _create_unique_index(definition: FieldDefinition) -> None:
 
 def _create_sort_index(definition: FieldDefinition) -> None:
     as_number = definition.field_type in (FieldType.INTEGER, FieldType.DECIMAL)
-    expression = value_sql(_quote("custom_fields"), definition.name, connection.vendor, as_number=as_number)
+    expression = sort_sql(
+        _quote("custom_fields"),
+        definition.name,
+        connection.vendor,
+        as_number=as_number,
+        is_boolean=definition.field_type == FieldType.BOOLEAN,
+    )
     # Lists filter by status first (clients) and page by (value, id): one index serves both.
     columns = (
         [_quote("status"), expression, _quote("id")]
@@ -205,7 +212,12 @@ def _create_sort_index(definition: FieldDefinition) -> None:
 
 def sort_expression(definition: FieldDefinition) -> CustomValue:
     """The expression to filter and sort by a custom field with, matching its index."""
-    return CustomValue(definition.name, as_number=definition.field_type in (FieldType.INTEGER, FieldType.DECIMAL))
+    return CustomValue(
+        definition.name,
+        as_number=definition.field_type in (FieldType.INTEGER, FieldType.DECIMAL),
+        for_sorting=True,
+        is_boolean=definition.field_type == FieldType.BOOLEAN,
+    )
 
 
 def _sync_indexes(definition: FieldDefinition, *, before: tuple[str, bool] | None) -> None:

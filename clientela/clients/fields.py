@@ -205,10 +205,21 @@ class CustomValue(Func):
 
     output_field: Any
 
-    def __init__(self, name: str, *, as_number: bool = False, column: str = "custom_fields") -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        as_number: bool = False,
+        column: str = "custom_fields",
+        for_sorting: bool = False,
+        is_boolean: bool = False,
+    ) -> None:
         validate_field_name(name)
         self.key = name
         self.as_number = as_number
+        # Sorting reads "no value" as the lowest value (sort_sql), so a sorted list keeps every client.
+        self.for_sorting = for_sorting
+        self.is_boolean = is_boolean
         # FloatField, not DecimalField: Django wraps decimal expressions on SQLite in another CAST,
         # and the expression would no longer be the index's.
         output = models.FloatField() if as_number else models.TextField()
@@ -216,7 +227,29 @@ class CustomValue(Func):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         column_sql, params = compiler.compile(self.source_expressions[0])
+        if self.for_sorting:
+            sql = sort_sql(
+                column_sql, self.key, connection.vendor, as_number=self.as_number, is_boolean=self.is_boolean
+            )
+            return sql, list(params)
         return value_sql(column_sql, self.key, connection.vendor, as_number=self.as_number), list(params)
+
+
+def missing_value(vendor: str, *, as_number: bool = False, is_boolean: bool = False) -> str:
+    """The SQL literal that stands for "no value" when sorting: below every real value."""
+    if as_number:
+        return "-1e308"
+    if is_boolean and vendor != "postgresql":
+        return "-1"  # SQLite's json_extract gives 0 and 1 for JSON false and true
+    return "''"
+
+
+def sort_sql(column_sql: str, key: str, vendor: str, *, as_number: bool = False, is_boolean: bool = False) -> str:
+    """The SQL a sortable custom field is sorted, filtered and indexed by: its value, or the lowest
+    value when the record has none, so sorting by the field keeps records without a value (first when
+    ascending, last when descending) and keyset pages never meet a NULL."""
+    value = value_sql(column_sql, key, vendor, as_number=as_number)
+    return f"COALESCE({value}, {missing_value(vendor, as_number=as_number, is_boolean=is_boolean)})"
 
 
 def value_sql(column_sql: str, key: str, vendor: str, *, as_number: bool = False) -> str:

@@ -166,7 +166,7 @@ class ClientFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=[(key, label) for key, (label, _ordering) in CLIENT_SORTS.items()],
         default=DEFAULT_CLIENT_SORT,
-        help_text=_("Also cf_<name> or -cf_<name>: by a custom field's value (clients without one are left out)."),
+        help_text=_("Also cf_<name> or -cf_<name>: by a custom field's value (clients without one come first)."),
     )
 
 
@@ -224,7 +224,7 @@ def _client_arguments(validated: Mapping[str, Any]) -> dict[str, Any]:
             "Filter by a custom field with the parameter cf_<name> (its original name): equal to the value (an "
             "option's key; yes or no; a number or date, or a range low..high with either end open); "
             "cf_<name>__contains: a text field contains the text. Sort by one with ordering=cf_<name> or "
-            "-cf_<name> (clients without a value are left out)."
+            "-cf_<name> (clients without a value come first when ascending, last when descending)."
         ),
         parameters=[ClientFilterSerializer],
     ),

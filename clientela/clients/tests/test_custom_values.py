@@ -483,8 +483,11 @@ def _names(response) -> list[str]:
         ({"cf_vip": "yes"}, ["A"]),
         ({"cf_vip": "no"}, ["C"]),
         ({"cf_nickname__contains": "ocou"}, ["B"]),
-        ({"sort": "cf_staff"}, ["B", "A", "C"]),
-        ({"sort": "-cf_staff"}, ["C", "A", "B"]),
+        # Clients without a value stay in a sorted list: first when ascending, last when descending.
+        ({"sort": "cf_staff"}, ["D", "B", "A", "C"]),
+        ({"sort": "-cf_staff"}, ["C", "A", "B", "D"]),
+        ({"sort": "cf_nickname"}, ["C", "D", "A", "B"]),
+        ({"sort": "cf_vip"}, ["B", "D", "C", "A"]),
         ({"sort": "cf_tier", "cf_staff": "6.."}, ["A", "C"]),
     ],
 )
