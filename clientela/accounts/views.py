@@ -4,58 +4,27 @@ Every view refuses non-administrators (403, through RefusalMiddleware); the serv
 same again, so no other path can skip it.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
 from clientela.accounts import selectors, services
 from clientela.accounts.forms import RoleForm, RoleGridForm, TeamForm, TransferForm, UserCreateForm, UserEditForm
-from clientela.accounts.models import Action, Role, Team, User
-from clientela.accounts.permissions import require_admin
+from clientela.accounts.models import Action, Role, Team
+from clientela.accounts.permissions import admin_required
 from clientela.core.errors import DomainError
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-    htmx: HtmxDetails
-
-
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in first, then administrators only (others get the 403 page saying why)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require_admin(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _wants_part(request: AuthenticatedRequest, target: str) -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.history_restore_request and htmx.target == target
-
-
-def _render(
-    request: AuthenticatedRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+from clientela.core.http import AuthenticatedRequest
+from clientela.core.http import render_page as _render
+from clientela.core.http import wants_part as _wants_part
 
 
 def _add_service_error(form: Form, error: ValidationError) -> None:

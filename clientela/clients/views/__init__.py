@@ -12,14 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
 from clientela.accounts.models import User
 from clientela.clients import selectors, services
@@ -31,34 +29,15 @@ from clientela.clients.models import Client, ClientGroup
 from clientela.clients.record_fields import definitions, display_value, displayed_values, readable_custom_changes
 from clientela.clients.views.duplicates import duplicate_warning
 from clientela.core.errors import ConcurrencyError, DomainError
+from clientela.core.http import AuthenticatedRequest
+from clientela.core.http import render_page as _render
+from clientela.core.http import wants_part as _wants_part
 from clientela.core.pagination import InvalidCursor, KeysetPage, capped_count, keyset_page
 
 CONTACT_ORDERING = ["last_name", "first_name", "id"]
 
 
-class AuthenticatedRequest(HttpRequest):
-    """A request behind ``login_required`` (so ``user`` is a real user), with django-htmx's details."""
-
-    user: User
-    htmx: HtmxDetails
-
-
 # Helpers -----------------------------------------------------------------------------------------
-
-
-def _wants_part(request: AuthenticatedRequest, target: str) -> bool:
-    """True when htmx asks to swap only the element ``target`` (not when it restores history)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.history_restore_request and htmx.target == target
-
-
-def _render(
-    request: AuthenticatedRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    # The same URL answers with a page or a part of it: caches must tell the two apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str]) -> KeysetPage:

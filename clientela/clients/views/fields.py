@@ -1,12 +1,9 @@
 """The field settings screen (administrators): fields of clients and contacts, their options and order."""
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpResponse
@@ -15,25 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from clientela.accounts.permissions import require_admin
+from clientela.accounts.permissions import admin_required
 from clientela.clients import field_services
 from clientela.clients.field_forms import CityImportForm, FieldForm, OptionForm
 from clientela.clients.field_selectors import field_definitions, get_field_definition, get_field_option
 from clientela.clients.fields import FieldDefinition, RecordType
 from clientela.clients.views import AuthenticatedRequest, _render
 from clientela.core.errors import DomainError
-
-
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in first, then administrators only (others get the 403 page saying why)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require_admin(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _add_error(form: Form, error: ValidationError) -> None:
