@@ -539,11 +539,17 @@ def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int 
     )
 
 
+# Ids per query when loading a page's clients: a page of groups can hold thousands of clients (a
+# phone number shared by a whole chain), and SQLite refuses more than 32,766 parameters.
+LOAD_CHUNK = 2_000
+
+
 def _load_clients(register: QuerySet[Client], groups: list[DuplicateGroup]) -> None:
-    """Fill each group's clients with one query (a client that left the register since is left out)."""
-    wanted = [client_id for group in groups for client_id in group.ids]
-    if not wanted:
-        return
-    clients = {client.pk: client for client in register.filter(id__in=wanted).select_related("owner")}
+    """Fill each group's clients (a client that left the register since is left out)."""
+    wanted = list(dict.fromkeys(client_id for group in groups for client_id in group.ids))
+    clients: dict[int, Client] = {}
+    for start in range(0, len(wanted), LOAD_CHUNK):
+        chunk = wanted[start : start + LOAD_CHUNK]
+        clients.update((client.pk, client) for client in register.filter(id__in=chunk).select_related("owner"))
     for group in groups:
         group.clients = [clients[client_id] for client_id in group.ids if client_id in clients]

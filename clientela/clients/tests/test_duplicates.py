@@ -447,3 +447,19 @@ def test_the_api_check_runs_a_bounded_number_of_queries(alice, alice_client):
     assert response.status_code == 200
     assert response.json() == []  # numbered names are other companies
     assert len(queries) <= 5  # the token, the client with its groups and contacts, the candidates
+
+
+def test_a_page_of_groups_larger_than_one_query_loads_every_client(alice, monkeypatch):
+    # On a large register one page of groups can hold more clients than SQLite takes parameters in
+    # one query (a phone shared by a whole chain); the clients are then loaded in chunks.
+    import clientela.clients.duplicates as duplicates
+
+    _register(alice)
+    monkeypatch.setattr(duplicates, "LOAD_CHUNK", 2)
+
+    scan = duplicate_scan(user=alice)
+
+    assert _groups(scan) == [
+        ({"Modrá Vlna s.r.o.", "Modra Vlna a.s.", "Zelený Kopec"}, ["Same e-mail", "Similar name 100 %"]),
+        ({"Horská Energie", "Úplně Jiná"}, ["Same company registration id"]),
+    ]
