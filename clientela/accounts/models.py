@@ -13,14 +13,14 @@ from clientela.core.models import TimeStampedModel
 
 # Every user in the hierarchy below (and including) a given user. UNION (not UNION ALL)
 # drops repeated rows, so even a cycle in the data cannot make the recursion endless.
-_TEAM_SQL = """
+_TEAM_CTE = """
     WITH RECURSIVE team(id) AS (
         SELECT CAST(%s AS BIGINT)
         UNION
         SELECT u.id FROM accounts_user u JOIN team ON u.manager_id = team.id
     )
-    SELECT id FROM team
 """
+_TEAM_SQL = _TEAM_CTE + "    SELECT id FROM team\n"
 
 
 def team_ids_sql(user_id: int) -> RawSQL:
@@ -30,18 +30,16 @@ def team_ids_sql(user_id: int) -> RawSQL:
 
 # The ids of the records of one type shared with the user, with one of their subordinates (a manager
 # sees what their people see), or with a team any of them belongs to.
-_SHARED_SQL = """
-    WITH RECURSIVE team(id) AS (
-        SELECT CAST(%s AS BIGINT)
-        UNION
-        SELECT u.id FROM accounts_user u JOIN team ON u.manager_id = team.id
-    )
+_SHARED_SQL = (
+    _TEAM_CTE
+    + """
     SELECT s.object_id FROM accounts_share s
     WHERE s.content_type_id = %s AND s.access IN ({access}) AND (
         s.user_id IN (SELECT id FROM team)
         OR s.team_id IN (SELECT m.team_id FROM accounts_team_members m WHERE m.user_id IN (SELECT id FROM team))
     )
 """
+)
 
 
 def shared_ids_sql(user_id: int, content_type_id: int, *, for_edit: bool) -> RawSQL:
