@@ -1,8 +1,10 @@
 """Shared fixtures: the actors of the permission tests, and CI's rule that a skipped test fails."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from clientela.accounts.models import User
 from clientela.accounts.services import user_create
@@ -18,6 +20,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    # A request made in a language (its cookie) leaves that language active in the thread, as
+    # LocaleMiddleware never switches back; the next test's messages would come out in it.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ O(n · window) comparisons and a constant number of queries.
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +43,10 @@ from clientela.clients.validation import (
 NAME_THRESHOLD = 90  # rapidfuzz score (0-100) from which two normalised names count as similar
 NAME_WINDOW = 16  # neighbours each name is compared with in each sorted pass of the scan
 NAME_RETRIEVAL_LIMIT = 200  # rows the search index hands to the name scorer for one client
+# A user who does not see the whole register gets this many times as many, of which they see a part.
+NARROW_FACTOR = 5
 EXACT_LIMIT = 500  # bound on rows sharing an id with one client (a shared mailbox, say)
+MAX_GROUP = 50  # clients in one group of the scan, at most; and of a shared value that counts as a sign
 
 # Why two clients look like the same one, strongest first.
 TAX_ID = "tax_id"
@@ -305,27 +308,27 @@ def _name_terms(key: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def _similar_name_condition(register: QuerySet[Client], key: str) -> Q | None:
-    """Up to NAME_RETRIEVAL_LIMIT clients whose folded text looks like the name, as an indexable condition.
+def _similar_name_condition(key: str, limit: int) -> Q | None:
+    """The ``limit`` clients whose folded text looks most like the name, as an indexable condition.
 
     It uses the search index of migration 0002: on SQLite the FTS5 trigram table, asked for any of
     the name's words and ranked by bm25 (rarer words and more of them first); on PostgreSQL pg_trgm's
     word similarity (the indexed ``<%`` operator), ranked by it. rapidfuzz then decides.
+
+    The look-up ranks the whole register, not only what the user sees: restricting it to the user's
+    clients inside the index look-up means building the set of their ids on every check, which was
+    most of its time (docs/performance.md, finding 14). The caller applies visibility to the result,
+    so a user who does not see everything asks for more rows (``limit``).
     """
-    visible_sql, visible_params = register.order_by().values("id").query.sql_with_params()
-    limit = NAME_RETRIEVAL_LIMIT
     if connection.vendor == "sqlite":
         terms = _name_terms(key)
         if not terms:
             return None
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        # "+rowid": the visible ids filter the matches; without the plus, FTS5 would be driven by
-        # them and run the full-text query once per visible client.
-        sql = (
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND +rowid IN ({visible_sql}) "
-            f"ORDER BY rank LIMIT {limit}"
-        )
-        return Q(id__in=RawSQL(sql, (match, *visible_params)))
+        # No status here: with one, SQLite reads every active client to probe the ranked ids, instead
+        # of looking those ids up. The caller drops clients that are not active.
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT {int(limit)}"
+        return Q(id__in=RawSQL(sql, (match,)))
     if connection.vendor == "postgresql":
         if len(key) < 3:
             return None
@@ -333,10 +336,10 @@ def _similar_name_condition(register: QuerySet[Client], key: str) -> Q | None:
         # "= ANY(ARRAY(…))": computed once, and an index condition, so it joins the id lookups in
         # one BitmapOr (an IN subquery would make the whole OR a sequential scan).
         sql = (
-            f"{table}.id = ANY(ARRAY(SELECT id FROM {table} WHERE %s <%% search_text AND id IN ({visible_sql}) "
-            f"ORDER BY word_similarity(%s, search_text) DESC LIMIT {limit}))"
+            f"{table}.id = ANY(ARRAY(SELECT id FROM {table} WHERE %s <%% search_text AND status = %s "
+            f"ORDER BY word_similarity(%s, search_text) DESC LIMIT {int(limit)}))"
         )
-        return Q(RawSQL(sql, (key, *visible_params, key), output_field=BooleanField()))
+        return Q(RawSQL(sql, (key, ClientStatus.ACTIVE, key), output_field=BooleanField()))
     return None
 
 
@@ -377,17 +380,21 @@ def _candidates(*, user: User, keys: DuplicateKeys, exclude: int | None, limit: 
     visible = Client.objects.visible_to(user)
     if exclude is not None:
         visible = visible.exclude(pk=exclude)
-    condition = _exact_condition(keys)
-    if keys.name and (similar := _similar_name_condition(_active(visible), keys.name)) is not None:
-        condition |= similar
-    if not condition:
-        return []
-    # One query: rows sharing any id (each an indexed lookup) or picked by the name index. Each
-    # term carries "active" itself: the same condition once more outside the OR makes SQLite scan
-    # the status index instead of looking the ids up.
-    rows = visible.alias(email_key=Lower("email")).filter(condition).select_related("owner").order_by("id")
+    retrieved = NAME_RETRIEVAL_LIMIT if user.is_admin else NAME_RETRIEVAL_LIMIT * NARROW_FACTOR
+    conditions = [condition for condition in (_exact_condition(keys),) if condition]
+    if keys.name and (similar := _similar_name_condition(keys.name, retrieved)) is not None:
+        conditions.append(similar)
+    # Two queries, not one with an OR: rows sharing any id (each term carries "active" itself, so
+    # that the OR is a union of index lookups), and rows the name index picked. Joined by an OR,
+    # SQLite gives up on the lookups and reads every active client (finding 14).
+    rows: dict[int, Client] = {}
+    for condition in conditions:
+        found = visible.alias(email_key=Lower("email")).filter(condition).select_related("owner").order_by("id")
+        rows.update((row.pk, row) for row in found[: EXACT_LIMIT + retrieved])
     candidates = []
-    for row in rows[: EXACT_LIMIT + NAME_RETRIEVAL_LIMIT]:
+    for row in rows.values():
+        if row.status != ClientStatus.ACTIVE:
+            continue
         reasons = match_reasons(keys, client_keys(row))
         if reasons:
             candidates.append(DuplicateCandidate(client=row, reasons=reasons))
@@ -418,11 +425,17 @@ def client_duplicates(*, user: User, client: Client, limit: int = 50) -> list[Du
 
 
 class _Groups:
-    """Union-find over client ids, with the reasons that joined them."""
+    """Union-find over client ids, with the links (clients alike, and why) that joined them.
+
+    A group is a connected set of links. Links chain, though: "Novák Stavby" is like "Novák
+    Stavba", which is like "Nováková Stavba", and so on, and on a large register such chains join
+    hundreds of thousands of clients into one "group". A set larger than ``MAX_GROUP`` is therefore
+    not shown whole: each of its links is a group of its own.
+    """
 
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
-        self.reasons: list[tuple[int, str, int]] = []  # (a member, code, score)
+        self.links: list[tuple[list[int], str, int]] = []  # (the clients alike, code, score)
 
     def find(self, item: int) -> int:
         parent = self.parent
@@ -442,21 +455,25 @@ class _Groups:
             other_root = self.find(other)
             if other_root != root:
                 self.parent[other_root] = root
-        self.reasons.append((ids[0], code, score))
+        self.links.append((ids, code, score))
 
     def groups(self) -> list[DuplicateGroup]:
         members: dict[int, list[int]] = {}
         for item in self.parent:
             members.setdefault(self.find(item), []).append(item)
         best: dict[int, dict[str, int]] = {}
-        for member, code, score in self.reasons:
-            scores = best.setdefault(self.find(member), {})
+        split: dict[tuple[int, ...], dict[str, int]] = {}
+        for ids, code, score in self.links:
+            root = self.find(ids[0])
+            if len(members[root]) > MAX_GROUP:
+                scores = split.setdefault(tuple(sorted(ids)), {})
+            else:
+                scores = best.setdefault(root, {})
             scores[code] = max(scores.get(code, 0), score)
+        whole = [(sorted(members[root]), scores) for root, scores in best.items()]
         return [
-            DuplicateGroup(
-                ids=sorted(ids), reasons=_ordered(MatchReason(code, score) for code, score in best[root].items())
-            )
-            for root, ids in members.items()
+            DuplicateGroup(ids=list(ids), reasons=_ordered(MatchReason(code, score) for code, score in scores.items()))
+            for ids, scores in [*whole, *split.items()]
         ]
 
 
@@ -465,20 +482,29 @@ def _scan_exact(register: QuerySet[Client], groups: _Groups) -> None:
     for code in EXACT_CODES:
         key = Lower("email") if code == EMAIL else F(code)
         rows = register.exclude(**{code: ""}).order_by()
-        repeated = rows.annotate(key=key).values("key").annotate(count=Count("id")).filter(count__gt=1).values("key")
+        # A value shared by more than MAX_GROUP clients (a switchboard number, a placeholder address)
+        # says nothing about any two of them.
+        repeated = (
+            rows.annotate(key=key)
+            .values("key")
+            .annotate(count=Count("id"))
+            .filter(count__gt=1, count__lte=MAX_GROUP)
+            .values("key")
+        )
         scoped = code in (TAX_ID, REGISTRATION_ID)  # a tax or company id is a number within one country
         fetched = rows.annotate(key=key, bucket=_id_country() if scoped else Value("")).filter(key__in=repeated)
         buckets: dict[tuple[str, str], list[int]] = {}
         for client_id, bucket, value in fetched.values_list("id", "bucket", "key"):
             buckets.setdefault((bucket, value), []).append(client_id)
         for ids in buckets.values():
-            if len(ids) > 1:
+            if 1 < len(ids) <= MAX_GROUP:
                 groups.join(ids, code)
 
 
-def _neighbourhood_pairs(keys: list[str], window: int) -> Iterable[tuple[int, int, float]]:
-    """Pairs (i, j, score) with j within ``window`` places after i and a ratio of NAME_THRESHOLD or more."""
-    for index, key in enumerate(keys):
+def _neighbourhood_pairs(keys: list[str], window: int, start: int, stop: int) -> Iterable[tuple[int, int, float]]:
+    """Pairs (i, j, score): i in [start, stop), j up to ``window`` places after i, ratio ≥ NAME_THRESHOLD."""
+    for index in range(start, min(stop, len(keys))):
+        key = keys[index]
         following = keys[index + 1 : index + 1 + window]
         for _choice, score, offset in process.extract(
             key, following, scorer=fuzz.ratio, processor=None, score_cutoff=NAME_THRESHOLD, limit=None
@@ -486,7 +512,7 @@ def _neighbourhood_pairs(keys: list[str], window: int) -> Iterable[tuple[int, in
             yield index, index + 1 + offset, score
 
 
-def _scan_names(rows: list[tuple[int, str]], groups: _Groups, window: int) -> None:
+def _scan_names(rows: list[tuple[int, str]], groups: _Groups, window: int, progress: "Progress") -> None:
     """Clients with similar names, compared only within blocks (see the module's docstring)."""
     by_key: dict[str, list[int]] = {}
     cache: dict[str, str] = {}
@@ -496,9 +522,10 @@ def _scan_names(rows: list[tuple[int, str]], groups: _Groups, window: int) -> No
             key = cache[name] = normalise_name(name)
         if len(key) >= 2:
             by_key.setdefault(key, []).append(client_id)
-    # Block 1: equal normalised names. From here on one client stands for each name.
+    # Block 1: equal normalised names (a name more than MAX_GROUP clients share is a common one,
+    # not a sign of a duplicate). From here on one client stands for each name.
     for ids in by_key.values():
-        if len(ids) > 1:
+        if 1 < len(ids) <= MAX_GROUP:
             groups.join(ids, NAME, 100)
     keys = list(by_key)
     # Block 2: the same words in another order.
@@ -507,33 +534,75 @@ def _scan_names(rows: list[tuple[int, str]], groups: _Groups, window: int) -> No
         if " " in key:
             by_words.setdefault(_sorted_words(key), []).append(key)
     for same_words in by_words.values():
-        if len(same_words) > 1:
+        if 1 < len(same_words) <= MAX_GROUP:
             groups.join([by_key[key][0] for key in same_words], NAME, 100)
-    # Block 3: sorted neighbourhood, forwards and backwards.
-    for ordering in (sorted(keys), sorted(keys, key=lambda key: key[::-1])):
-        for first, second, _ratio in _neighbourhood_pairs(ordering, window):
-            score = name_score(ordering[first], ordering[second])
-            if score >= NAME_THRESHOLD:
-                groups.join([by_key[ordering[first]][0], by_key[ordering[second]][0]], NAME, score)
+    # Block 3: sorted neighbourhood, forwards and backwards (most of the scan's time: progress 40-100 %).
+    step = max(1, len(keys) // 10)
+    for pass_number, ordering in enumerate((sorted(keys), sorted(keys, key=lambda key: key[::-1]))):
+        for start in range(0, len(ordering), step):
+            for first, second, _ratio in _neighbourhood_pairs(ordering, window, start, start + step):
+                score = name_score(ordering[first], ordering[second])
+                if score >= NAME_THRESHOLD:
+                    groups.join([by_key[ordering[first]][0], by_key[ordering[second]][0]], NAME, score)
+            progress(40 + 30 * pass_number + 30 * min(start + step, len(ordering)) // len(ordering))
 
 
-def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int = NAME_WINDOW) -> DuplicateScan:
-    """Groups of likely duplicates among the active clients the user can see, strongest first; one page of them."""
-    began = time.perf_counter()
+Progress = Callable[[int], None]  # told the share of the scan done so far, 0-100
+
+
+def _no_progress(percent: int) -> None:
+    pass
+
+
+def find_duplicate_groups(
+    *, user: User, window: int = NAME_WINDOW, progress: Progress = _no_progress
+) -> tuple[list[DuplicateGroup], int]:
+    """Every group of likely duplicates among the active clients the user can see, strongest first.
+
+    Returns the groups (ids and reasons, no clients loaded) and how many clients were scanned.
+    ``progress`` is called now and then with the share done (it may repeat a value).
+    """
     register = _register(user)
     groups = _Groups()
     _scan_exact(register, groups)
+    progress(30)
     rows = list(register.order_by().values_list("id", "name"))
-    _scan_names(rows, groups, window)
+    progress(40)
+    _scan_names(rows, groups, window, progress)
     found = groups.groups()
     found.sort(key=lambda group: (*(-part for part in _strength(group.reasons)), -len(group.ids), group.ids[0]))
-    page = found[offset : offset + limit]
-    _load_clients(register, page)
+    progress(100)
+    return found, len(rows)
+
+
+def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int = NAME_WINDOW) -> DuplicateScan:
+    """Scan the register now and return one page of the groups found (the worker's task and the benchmark)."""
+    began = time.perf_counter()
+    found, scanned = find_duplicate_groups(user=user, window=window)
+    return duplicate_page(
+        user=user,
+        groups=found,
+        clients_scanned=scanned,
+        seconds=time.perf_counter() - began,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def duplicate_page(
+    *, user: User, groups: list[DuplicateGroup], clients_scanned: int, seconds: float, offset: int, limit: int
+) -> DuplicateScan:
+    """One page of found groups, with their clients as they are now: only active ones the user can see.
+
+    A group that has fewer than two such clients left (merged since the scan, say) is left out.
+    """
+    page = groups[offset : offset + limit]
+    _load_clients(_register(user), page)
     return DuplicateScan(
         groups=[group for group in page if len(group.clients) > 1],
-        total_groups=len(found),
-        clients_scanned=len(rows),
-        seconds=time.perf_counter() - began,
+        total_groups=len(groups),
+        clients_scanned=clients_scanned,
+        seconds=seconds,
         offset=offset,
         limit=limit,
     )

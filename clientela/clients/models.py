@@ -204,10 +204,13 @@ class Client(TimeStampedModel):
         verbose_name_plural = _("clients")
         ordering = ["name", "id"]
         indexes = [
-            models.Index(fields=["status", "name", "id"], name="clients_status_name_idx"),
-            models.Index(fields=["status", "created_at", "id"], name="clients_status_created_idx"),
+            # The list's sort orders. The owner after the unique id changes no order: it is there so
+            # that a user's visibility (their team's owners, or shares by id) is checked from the
+            # index alone when their clients are counted (docs/performance.md, finding 12).
+            models.Index(fields=["status", "name", "id", "owner"], name="clients_status_name_idx"),
+            models.Index(fields=["status", "created_at", "id", "owner"], name="clients_status_created_idx"),
             models.Index(fields=["owner", "status", "name", "id"], name="clients_owner_name_idx"),
-            models.Index(fields=["status", "country", "name", "id"], name="clients_status_country_idx"),
+            models.Index(fields=["status", "country", "name", "id", "owner"], name="clients_status_country_idx"),
             # Duplicate candidates (clientela.clients.duplicates): equal ids, e-mail and phone.
             models.Index(fields=["status", "tax_id"], name="clients_status_tax_id_idx"),
             models.Index(fields=["status", "registration_id"], name="clients_status_reg_id_idx"),
@@ -332,6 +335,69 @@ class ClientMerge(TimeStampedModel):
     @property
     def is_undone(self) -> bool:
         return self.undone_at is not None
+
+
+class DuplicateScanStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Scanning")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DuplicateScanRun(TimeStampedModel):
+    """One scan of the register for duplicates, run by the worker for the user who asked for it.
+
+    Written and read only by clientela.clients.duplicate_scans; what it found is in
+    ``DuplicateScanGroup`` rows, strongest first.
+    """
+
+    # CASCADE: a scan is a cache of one user's view of the register, worthless without them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DuplicateScanStatus.choices, default=DuplicateScanStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Nullable: empty until the worker starts, and until it finishes.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    clients_scanned = models.PositiveIntegerField(_("clients scanned"), default=0)
+    total_groups = models.PositiveIntegerField(_("groups found"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status", "-created_at"], name="clients_dupscan_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (DuplicateScanStatus.QUEUED, DuplicateScanStatus.RUNNING)
+
+
+class DuplicateScanGroup(models.Model):
+    """One group a scan found: only ids and reasons, so that a page of groups is shown with the
+    clients as they are now, and only those its reader can still see."""
+
+    run = models.ForeignKey(DuplicateScanRun, verbose_name=_("duplicate scan"), on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(_("position"))  # 0 for the strongest group
+    client_ids = models.JSONField(_("clients"), default=list)
+    reasons = models.JSONField(_("reasons"), default=list)  # [[code, score], …]
+
+    class Meta:
+        verbose_name = _("group of likely duplicates")
+        verbose_name_plural = _("groups of likely duplicates")
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="clients_dupgroup_position")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.position}"
 
 
 # The field settings live in their own module; imported here so that they belong to this app.

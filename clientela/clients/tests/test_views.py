@@ -3,6 +3,8 @@
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -210,6 +212,51 @@ def test_the_list_pages_forward_and_back_with_keyset_cursors(client, alice, sett
     assert names_in(back) == ["Alfa s.r.o.", "Beta s.r.o."]
     assertContains(first, f"?country=CZ&amp;after={first.context['page'].next_cursor}")
     assertContains(first, "3 clients")
+
+
+def counts_in(queries) -> int:
+    return sum(1 for query in queries if "COUNT(" in query["sql"].upper())
+
+
+def test_later_pages_show_the_first_pages_count_without_counting_again(client, alice, settings):
+    settings.CLIENTELA_PAGE_SIZE = 2
+    for name in ("Alfa s.r.o.", "Beta s.r.o.", "Gama s.r.o."):
+        make_client(user=alice, name=name)
+    as_user(client, alice)
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = client.get(reverse("clients:list"))
+    first_counts = counts_in(first_queries)
+    cursor = first.context["page"].next_cursor
+    with CaptureQueriesContext(connection) as second_queries:
+        second = client.get(reverse("clients:list"), {"after": cursor, "counted": "3"})
+    second_counts = counts_in(second_queries)
+
+    assertContains(first, f"?after={cursor}&amp;counted=3")
+    assert (first_counts, second_counts) == (1, 0)
+    assertContains(second, "3 clients")
+    assert names_in(second) == ["Gama s.r.o."]
+
+
+@pytest.mark.parametrize("counted", ["abc", "-1", "3.5", "99999999", "+"])
+def test_a_carried_count_that_is_no_count_is_counted_again(client, alice, settings, counted):
+    settings.CLIENTELA_PAGE_SIZE = 1
+    for name in ("Alfa s.r.o.", "Beta s.r.o."):
+        make_client(user=alice, name=name)
+    as_user(client, alice)
+    cursor = client.get(reverse("clients:list")).context["page"].next_cursor
+
+    response = client.get(reverse("clients:list"), {"after": cursor, "counted": counted})
+
+    assertContains(response, "2 clients")
+    assert names_in(response) == ["Beta s.r.o."]
+
+
+def test_a_first_page_always_counts_even_with_a_carried_count(client, alice, alice_client):
+    response = as_user(client, alice).get(reverse("clients:list"), {"counted": "500+"})
+
+    assertContains(response, "1 client")
+    assertNotContains(response, "500 clients")
 
 
 def test_a_tampered_cursor_shows_the_first_page(client, alice, alice_client):

@@ -51,6 +51,21 @@ def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str]) -> 
         return keyset_page(queryset, ordering=ordering, size=size)
 
 
+def _carried_count(request: AuthenticatedRequest) -> tuple[int, bool] | None:
+    """The count the first page took, carried by the page links (``?counted=``): later pages do not count again.
+
+    Honoured only with a cursor (a new search or filter has none, so it is counted afresh). The
+    number is only shown, never used to select anything: a hand-edited one misleads only its editor.
+    """
+    raw = request.GET.get("counted", "")
+    if not (request.GET.get("after") or request.GET.get("before")) or not raw:
+        return None
+    digits, more = (raw[:-1], True) if raw.endswith("+") else (raw, False)
+    if not digits.isdigit() or int(digits) > settings.CLIENTELA_COUNT_CAP:
+        return None
+    return int(digits), more
+
+
 def _add_service_error(form: Form, error: ValidationError) -> None:
     """Put a service's errors on the fields they name; the rest above the form."""
     if hasattr(error, "error_dict"):
@@ -68,7 +83,7 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     clients = selectors.client_list(user=request.user, filters=filters)
-    total, more = capped_count(clients, settings.CLIENTELA_COUNT_CAP)
+    total, more = _carried_count(request) or capped_count(clients, settings.CLIENTELA_COUNT_CAP)
     page = _page(request, clients.prefetch_related("groups"), selectors.client_ordering(filters.sort))
     # Optional columns of custom values, read from the rows already loaded (no query per row).
     columns = chosen_columns(form, request.session)
@@ -79,6 +94,7 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
         "page": page,
         "total": total,
         "more": more,
+        "counted": f"{total}+" if more else str(total),
         "is_filtered": form.is_filtered(),
         "columns": columns,
     }

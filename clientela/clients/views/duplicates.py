@@ -9,13 +9,20 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
 
 from clientela.accounts.models import User
-from clientela.clients.duplicates import DuplicateCandidate, DuplicateGroup, duplicate_candidates, duplicate_scan
-from clientela.clients.models import Client
+from clientela.clients.duplicate_scans import (
+    duplicate_scan_result,
+    duplicate_scan_start,
+    last_duplicate_scan,
+    pending_duplicate_scan,
+)
+from clientela.clients.duplicates import DuplicateCandidate, DuplicateGroup, duplicate_candidates
+from clientela.clients.models import Client, DuplicateScanStatus
 
 GROUPS_PER_PAGE = 25
 
@@ -47,18 +54,48 @@ def _page_number(request: HttpRequest) -> int:
 
 @login_required
 def duplicate_list(request: HttpRequest) -> HttpResponse:
-    """Groups of likely duplicates among the clients the user can see, with a link to merge each group."""
+    """The latest scan's groups of likely duplicates among the clients the user can see, with a merge link each.
+
+    Scanning runs in the worker (clientela.clients.duplicate_scans): this page starts a scan, shows
+    its progress while it runs and the groups of the last one that finished.
+    """
+    user = cast(User, request.user)
     number = _page_number(request)
-    scan = duplicate_scan(user=cast(User, request.user), offset=(number - 1) * GROUPS_PER_PAGE, limit=GROUPS_PER_PAGE)
-    groups = [{"group": group, "merge_url": merge_url(group)} for group in scan.groups]
+    pending = pending_duplicate_scan(user)
+    last = last_duplicate_scan(user)
+    scan = None
+    if last is not None and last.status == DuplicateScanStatus.DONE:
+        scan = duplicate_scan_result(user=user, run=last, offset=(number - 1) * GROUPS_PER_PAGE, limit=GROUPS_PER_PAGE)
+    groups = [{"group": group, "merge_url": merge_url(group)} for group in scan.groups] if scan else []
     context = {
+        "pending": pending,
+        "last": last,
         "scan": scan,
         "groups": groups,
         "page_number": number,
         "previous_page": number - 1 if number > 1 else None,
-        "next_page": number + 1 if scan.has_next else None,
-        "first_number": scan.offset + 1,
+        "next_page": number + 1 if scan and scan.has_next else None,
+        "first_number": scan.offset + 1 if scan else 1,
     }
     response = render(request, "clients/duplicate_list.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@login_required
+@require_POST
+def duplicate_scan_request(request: HttpRequest) -> HttpResponse:
+    """Start a scan for duplicates (or join the one already under way) and go back to the page."""
+    duplicate_scan_start(user=cast(User, request.user))
+    return redirect("clients:duplicates")
+
+
+@login_required
+def duplicate_scan_progress(request: HttpRequest) -> HttpResponse:
+    """The running scan's progress, polled by the page; once it is over, htmx reloads the page."""
+    pending = pending_duplicate_scan(cast(User, request.user))
+    if pending is None:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "clients/_duplicate_progress.html", {"pending": pending})
