@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from clientela.clients.custom_values import clean_date
 from clientela.clients.field_services import sort_expression
 from clientela.clients.fields import NUMBER_TYPES, SORTABLE_TYPES, CustomValue, FieldDefinition, FieldType
+from clientela.core.pagination import CostlyRows, mark_costly
 
 _QS = TypeVar("_QS", bound=QuerySet)
 PREFIX = "cf_"
@@ -121,7 +122,15 @@ def _param(definition: FieldDefinition, value: Any) -> Any:
     return float(value)
 
 
+# A list filtered by custom fields pages by sorting the matches' ids first, then fetching the page's
+# rows (clientela.core.pagination.CostlyRows): the field's sort index holds the status, the value,
+# the id, the name and the owner, so the sort of a filter's thousands of matches reads no table row.
+FILTERED_ROWS = CostlyRows(ids_first=True)
+
+
 def apply_filters(queryset: _QS, filters: Sequence[CustomFilter]) -> _QS:
+    if filters:
+        queryset = mark_costly(queryset, FILTERED_ROWS)
     for index, item in enumerate(filters):
         d = item.definition
         alias = f"cf_filter_{index}"

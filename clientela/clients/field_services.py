@@ -195,19 +195,23 @@ def _create_sort_index(definition: FieldDefinition) -> None:
         as_number=as_number,
         is_boolean=definition.field_type == FieldType.BOOLEAN,
     )
-    # Lists filter by status first (clients) and page by (value, id): one index serves both.
-    columns = (
-        [_quote("status"), expression, _quote("id")]
-        if definition.record_type == RecordType.CLIENT
-        else [
-            expression,
-            _quote("id"),
-        ]
-    )
+    columns = sort_index_columns(definition.record_type, expression, _quote)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE INDEX {_quote(definition.index_name)} ON {_quote(_table(definition))} ({', '.join(columns)})"
         )
+
+
+def sort_index_columns(record_type: str, expression: str, quote: Any) -> list[str]:
+    """The columns of a custom field's sort index (migration 0015 rebuilds older ones in this shape).
+
+    Lists filter by status first (clients) and page by (value, id): one index serves both. After
+    the unique id, where they change no order, a client's name and owner: a list filtered by the
+    field and sorted by name, or a user's visibility, is then read from the index alone.
+    """
+    if record_type == RecordType.CLIENT:
+        return [quote("status"), expression, quote("id"), quote("name"), quote("owner_id")]
+    return [expression, quote("id")]
 
 
 def sort_expression(definition: FieldDefinition) -> CustomValue:

@@ -132,8 +132,9 @@ def keyset_page(
 
 def _rows(queryset: QuerySet, ordering: list[str], limit: int) -> list[Any]:
     """The first ``limit`` rows of ``queryset`` in ``ordering``."""
-    if not costly_rows(queryset).ids_first or queryset.query.annotations:
-        # Annotated rows (counts, …) would lose their annotations in the second step.
+    if not costly_rows(queryset).ids_first or queryset.query.annotation_select:
+        # Annotated rows (counts, …) would lose their annotations in the second step (aliases, which
+        # only filter or sort, are no such loss).
         return list(queryset.order_by(*ordering)[:limit])
     # Sort only the ids, then fetch the page's rows (with the queryset's joins and prefetches) by
     # id: the sort then carries two columns per match instead of every column of two tables.

@@ -576,3 +576,31 @@ def test_the_vcard_carries_custom_values_as_x_properties(admin_user, alice):
         card = next(vobject.readComponents(client_vcard(Client.objects.get(pk=record.pk), version="3.0")))
     assert card.contents["x-clientela-tier"][0].value == "Tier 2"
     assert card.contents["x-clientela-customer-code"][0].value == "A;1,2"
+
+
+def test_a_filtered_list_sorts_ids_from_the_fields_index_then_fetches_the_page(admin_user, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clientela.clients import custom_list
+    from clientela.clients.selectors import client_ordering
+    from clientela.core.pagination import keyset_page
+
+    staff = _field(admin_user, "staff", FieldType.INTEGER)
+    for number, name in enumerate(("Cedr", "Akát", "Buk", "Dub")):
+        make_client(user=alice, name=name, custom_fields={"staff": 10 * number})
+    filters = ClientFilters(custom=[custom_list.CustomFilter(staff, "range", (5, 25))])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_page(client_list(user=alice, filters=filters), ordering=client_ordering(""), size=50)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [staff.index_name])
+            indexed = cursor.fetchone()[0]
+        else:
+            cursor.execute(f'PRAGMA index_xinfo("{staff.index_name}")')
+            indexed = " ".join(str(row[2]) for row in cursor.fetchall())
+
+    assert [client.name for client in page.items] == ["Akát", "Buk"]
+    assert queries[0]["sql"].startswith('SELECT "clients_client"."id" AS "pk" FROM')  # the ids, sorted
+    assert "name" in indexed and "owner_id" in indexed
