@@ -31,6 +31,7 @@ from clientela.clients.models import DuplicateScanGroup, DuplicateScanRun, Dupli
 # A run still queued or running after this long is taken for lost (its worker died): a new request starts another.
 STALE_AFTER = timedelta(minutes=30)
 PENDING = (DuplicateScanStatus.QUEUED, DuplicateScanStatus.RUNNING)
+FINISHED = (DuplicateScanStatus.DONE, DuplicateScanStatus.FAILED)
 
 
 # Selectors ---------------------------------------------------------------------------------------
@@ -45,9 +46,7 @@ def pending_duplicate_scan(user: User) -> DuplicateScanRun | None:
 
 def last_duplicate_scan(user: User) -> DuplicateScanRun | None:
     """The user's latest finished or failed scan."""
-    return DuplicateScanRun.objects.filter(
-        user=user, status__in=(DuplicateScanStatus.DONE, DuplicateScanStatus.FAILED)
-    ).first()
+    return DuplicateScanRun.objects.filter(user=user, status__in=FINISHED).first()
 
 
 def duplicate_scan_result(*, user: User, run: DuplicateScanRun, offset: int, limit: int) -> DuplicateScan:
@@ -62,11 +61,15 @@ def duplicate_scan_result(*, user: User, run: DuplicateScanRun, offset: int, lim
         )
         for ids, reasons in rows
     ]
-    page = duplicate_page(
-        user=user, groups=groups, clients_scanned=run.clients_scanned, seconds=run.seconds, offset=0, limit=limit
+    return duplicate_page(
+        user=user,
+        page=groups,
+        total_groups=run.total_groups,
+        clients_scanned=run.clients_scanned,
+        seconds=run.seconds,
+        offset=offset,
+        limit=limit,
     )
-    page.offset, page.total_groups = offset, run.total_groups
-    return page
 
 
 # Services ----------------------------------------------------------------------------------------
@@ -99,7 +102,7 @@ def scan_register_for_duplicates(run_id: int) -> int:
     Returns how many groups were found (0 for a run that was already finished or no longer exists).
     """
     run = DuplicateScanRun.objects.select_related("user").filter(pk=run_id).first()
-    if run is None or run.status in (DuplicateScanStatus.DONE, DuplicateScanStatus.FAILED):
+    if run is None or run.status in FINISHED:
         return 0
     started = timezone.now()
     DuplicateScanRun.objects.filter(pk=run.pk).update(

@@ -576,12 +576,13 @@ def find_duplicate_groups(
 
 
 def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int = NAME_WINDOW) -> DuplicateScan:
-    """Scan the register now and return one page of the groups found (the worker's task and the benchmark)."""
+    """Scan the register now and return one page of the groups found (the benchmark, and tests)."""
     began = time.perf_counter()
     found, scanned = find_duplicate_groups(user=user, window=window)
     return duplicate_page(
         user=user,
-        groups=found,
+        page=found[offset : offset + limit],
+        total_groups=len(found),
         clients_scanned=scanned,
         seconds=time.perf_counter() - began,
         offset=offset,
@@ -590,17 +591,23 @@ def duplicate_scan(*, user: User, offset: int = 0, limit: int = 50, window: int 
 
 
 def duplicate_page(
-    *, user: User, groups: list[DuplicateGroup], clients_scanned: int, seconds: float, offset: int, limit: int
+    *,
+    user: User,
+    page: list[DuplicateGroup],
+    total_groups: int,
+    clients_scanned: int,
+    seconds: float,
+    offset: int,
+    limit: int,
 ) -> DuplicateScan:
     """One page of found groups, with their clients as they are now: only active ones the user can see.
 
     A group that has fewer than two such clients left (merged since the scan, say) is left out.
     """
-    page = groups[offset : offset + limit]
     _load_clients(_register(user), page)
     return DuplicateScan(
         groups=[group for group in page if len(group.clients) > 1],
-        total_groups=len(groups),
+        total_groups=total_groups,
         clients_scanned=clients_scanned,
         seconds=seconds,
         offset=offset,

@@ -376,10 +376,6 @@ class DuplicateScanRun(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status in (DuplicateScanStatus.QUEUED, DuplicateScanStatus.RUNNING)
-
 
 class DuplicateScanGroup(models.Model):
     """One group a scan found: only ids and reasons, so that a page of groups is shown with the
