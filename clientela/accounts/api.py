@@ -420,7 +420,7 @@ class ShareViewSet(ApiViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         model = selectors.shareable_types()[data["record_type"]]
-        record = model._default_manager.visible_to(self.actor).filter(pk=data["record_id"]).first()  # type: ignore[attr-defined]
+        record = selectors.owned_records(model).visible_to(self.actor).filter(pk=data["record_id"]).first()
         if record is None:
             raise serializers.ValidationError(
                 {"record_id": [_("There is no record with id %(id)s that you can see.") % {"id": data["record_id"]}]}

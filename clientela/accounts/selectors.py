@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
@@ -55,7 +57,7 @@ def owned_record_counts(*, user: User) -> list[tuple[str, int]]:
     """
     counts = []
     for model in shareable_types().values():
-        owner_path = model._default_manager._queryset_class.owner_path  # type: ignore[attr-defined]
+        owner_path = owned_records(model).owner_path
         if "__" in owner_path:  # owned through another record (a contact through its client)
             continue
         count = model._default_manager.filter(**{owner_path: user}).count()
@@ -71,10 +73,15 @@ def owned_record_counts(*, user: User) -> list[tuple[str, int]]:
 def shareable_types() -> dict[str, type[Model]]:
     """The record types that can be shared, by name ("client", "contact"): every owned record type."""
     return {
-        model._meta.model_name: model  # type: ignore[misc]
+        str(model._meta.model_name): model
         for model in apps.get_models()
-        if issubclass(getattr(model._default_manager, "_queryset_class", QuerySet), OwnedQuerySet)
+        if isinstance(model._default_manager.all(), OwnedQuerySet)
     }
+
+
+def owned_records(model: type[Model]) -> OwnedQuerySet:
+    """All records of an owned record type (one of ``shareable_types()``), as its visibility-aware queryset."""
+    return cast(OwnedQuerySet, model._default_manager.all())
 
 
 def record_shares(*, record: Model) -> QuerySet[Share]:
@@ -99,7 +106,7 @@ def share_list(*, user: User, record_type: str | None = None, record_id: int | N
         if user.is_admin and user.can(Action.VIEW):
             reach |= Q(content_type=content_type)
         else:
-            visible = model._default_manager.visible_to(user).values("pk")  # type: ignore[attr-defined]
+            visible = owned_records(model).visible_to(user).values("pk")
             reach |= Q(content_type=content_type, object_id__in=visible)
     shares = Share.objects.filter(reach)
     if record_id is not None:
