@@ -60,8 +60,16 @@ def custom_form_field(definition: FieldDefinition, current: Any) -> forms.Field:
     return forms.CharField(widget=widget, **common)
 
 
+class CustomFieldsForm(forms.Form):
+    """A form that carries custom fields: ``custom_definitions`` are the fields it holds, in order."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.custom_definitions: list[FieldDefinition] = []
+
+
 def apply_field_settings(
-    form: forms.Form,
+    form: CustomFieldsForm,
     *,
     record_type: str,
     definitions: list[FieldDefinition],
@@ -74,7 +82,7 @@ def apply_field_settings(
     """Shape ``form`` by the field settings (see the module's docstring); ``current`` None on create."""
     restricted_closed = current is not None and not may_change_restricted(user=user, owner=owner)
     always = ALWAYS_SHOWN[RecordType(record_type)]
-    form.custom_definitions = []  # type: ignore[attr-defined]
+    form.custom_definitions = []
     for definition in definitions:
         name = definition.name if definition.is_builtin else f"{PREFIX}{definition.name}"
         if definition.is_builtin and (name not in form.fields or name in _KEEP):
@@ -90,7 +98,7 @@ def apply_field_settings(
             form.fields[name] = custom_form_field(definition, value)
             if current is not None and value is not None:
                 form.initial[name] = value
-            form.custom_definitions.append(definition)  # type: ignore[attr-defined]
+            form.custom_definitions.append(definition)
         field = form.fields[name]
         if definition.is_builtin:
             label = translated(definition.labels) or (first_text(definition.labels) if definition.labels else "")
@@ -108,23 +116,21 @@ def apply_field_settings(
             field.help_text = " ".join(
                 str(text) for text in (field.help_text, _("Only the owner's superiors can change this.")) if text
             )
-    if compact:
-        form.is_compact = True  # type: ignore[attr-defined]
 
 
-def custom_values_of(form: forms.Form) -> dict[str, Any]:
+def custom_values_of(form: CustomFieldsForm) -> dict[str, Any]:
     """The custom values the user could change, by original name, for the services."""
     values = {}
-    for definition in getattr(form, "custom_definitions", []):
+    for definition in form.custom_definitions:
         name = f"{PREFIX}{definition.name}"
         if name in form.fields and not form.fields[name].disabled:
             values[definition.name] = form.cleaned_data.get(name)
     return values
 
 
-def custom_bound_fields(form: forms.Form) -> list[forms.BoundField]:
+def custom_bound_fields(form: CustomFieldsForm) -> list[forms.BoundField]:
     """The form's custom fields in sort order, for the template."""
-    return [form[f"{PREFIX}{d.name}"] for d in getattr(form, "custom_definitions", [])]
+    return [form[f"{PREFIX}{d.name}"] for d in form.custom_definitions]
 
 
 # The client list's filter form ------------------------------------------------------------------------
@@ -165,20 +171,20 @@ def add_custom_filter_fields(form: forms.Form, definitions: list[FieldDefinition
         form.fields["columns_set"] = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
 
-def custom_filters(form: forms.Form) -> dict[str, Any]:
+def custom_filters(form: CustomFieldsForm) -> dict[str, Any]:
     """The selector's custom filters and custom sort from a bound filter form."""
     from clientela.clients import custom_list
 
-    definitions = getattr(form, "custom_definitions", [])
+    definitions = form.custom_definitions
     data = form.data if form.is_bound else {}
     filters = custom_list.parse_filters(data, definitions)
     sort = str(data.get("sort") or "")
     return {"custom": filters, "custom_sort": custom_list.sort_definition(sort, definitions)}
 
 
-def chosen_columns(form: forms.Form, session: Any) -> list[FieldDefinition]:
+def chosen_columns(form: CustomFieldsForm, session: Any) -> list[FieldDefinition]:
     """The custom fields shown as extra list columns: as chosen now, else as last chosen (in the session)."""
-    definitions = getattr(form, "custom_definitions", [])
+    definitions = form.custom_definitions
     if not definitions:
         return []
     key = "clients.list.columns"

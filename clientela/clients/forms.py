@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.accounts.models import User
 from clientela.accounts.selectors import user_team
 from clientela.clients.custom_forms import (
+    CustomFieldsForm,
     add_custom_filter_fields,
     apply_field_settings,
     custom_bound_fields,
@@ -83,7 +84,7 @@ class QuickSelect(forms.Select):
         return mark_safe(f'<select name="{html.escape(name)}"{final_attrs}>{"".join(options)}\n</select>')  # noqa: S308
 
 
-class ClientFilterForm(forms.Form):
+class ClientFilterForm(CustomFieldsForm):
     """The search box and filters above the client list (GET); a bad value is ignored, not an error."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -134,7 +135,7 @@ class ClientFilterForm(forms.Form):
         )
 
 
-class ClientForm(forms.Form):
+class ClientForm(CustomFieldsForm):
     """Create or edit a client; ``version`` carries the version the user opened."""
 
     kind = forms.ChoiceField(label=_label(Client, "kind"), choices=ClientKind.choices, widget=forms.RadioSelect)
@@ -249,7 +250,7 @@ class ClientForm(forms.Form):
         return [self[f"shipping_{part}"] for part in ADDRESS_PARTS if f"shipping_{part}" in self.fields]
 
 
-class ContactForm(forms.Form):
+class ContactForm(CustomFieldsForm):
     first_name = _text(Contact, "first_name")
     last_name = forms.CharField(label=_label(Contact, "last_name"), max_length=120)
     position = _text(Contact, "position")
