@@ -132,7 +132,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Prague")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Not True: Django would then group every number a template prints, ids in form values and links
+# included (value="23 643" posts back as no client at all). Numbers shown to people are grouped
+# explicitly (intcomma, number_format with force_grouping).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -120,6 +120,11 @@ def _when(moment: datetime | None) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
 
 
+def _grouped(number: int) -> str:
+    """A count as the reader's language writes it (1 234 in Czech, 1,234 in English)."""
+    return number_format(number, force_grouping=True)
+
+
 def _user(user: User | None) -> str:
     return str(user) if user is not None else _("the system")
 
@@ -158,7 +163,7 @@ def _facts(client: Client) -> list[tuple[str, str]]:
         *_custom_facts(client),
         (_("Created"), f"{_when(client.created_at)} · {_user(client.created_by)}"),
         (_("Last changed"), f"{_when(client.updated_at)} · {_user(client.updated_by)}"),
-        (_("Version"), number_format(client.version)),
+        (_("Version"), _grouped(client.version)),
     ]
     return [(label, value) for label, value in facts if value]
 
@@ -178,7 +183,7 @@ def _contacts(client: Client) -> _Table:
         phone = format_phone(contact.phone) if contact.phone else ""
         rows.append([name, contact.position, contact.email, phone, language_name(contact.language)])
     return _Table(
-        heading=f"{_('Contacts')} ({number_format(len(contacts))})",
+        heading=f"{_('Contacts')} ({_grouped(len(contacts))})",
         columns=[_("Name"), _("Position"), _("E-mail"), _("Phone"), _("Language")],
         widths=(26, 20, 28, 20, 16),
         rows=rows,
@@ -193,8 +198,8 @@ def _history(client: Client) -> _Table:
     note = ""
     if total > len(entries):
         note = _("The latest %(shown)s of %(total)s changes; the client's page shows them all.") % {
-            "shown": number_format(len(entries)),
-            "total": number_format(total),
+            "shown": _grouped(len(entries)),
+            "total": _grouped(total),
         }
     return _Table(
         heading=_("Recent changes"),
@@ -215,7 +220,7 @@ def _changes_text(changes: list[dict[str, Any]]) -> str:
         for change in changes[:CHANGES_PER_ENTRY]
     ]
     if len(changes) > CHANGES_PER_ENTRY:
-        lines.append(_("and %(count)s more") % {"count": number_format(len(changes) - CHANGES_PER_ENTRY)})
+        lines.append(_("and %(count)s more") % {"count": _grouped(len(changes) - CHANGES_PER_ENTRY)})
     return "\n".join(lines)
 
 
