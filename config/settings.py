@@ -91,6 +91,9 @@ TEMPLATES = [
 ]
 
 # SQLite in var/ by default (one machine, no other server); DATABASE_URL picks PostgreSQL at scale.
+# Connections are kept for a minute on both: each gunicorn worker is one thread with one connection,
+# and a kept SQLite connection keeps its page cache (a new one per request starts cold: the API's
+# tax-id search took 15 ms instead of 10 at a million clients, docs/performance.md, finding 20).
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clientela.sqlite3'}"),
@@ -98,7 +101,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the worker read while the other writes; IMMEDIATE
         # transactions take the write lock up front instead of failing half-way with "locked".

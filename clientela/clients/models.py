@@ -208,6 +208,9 @@ class Client(TimeStampedModel):
             # that a user's visibility (their team's owners, or shares by id) is checked from the
             # index alone when their clients are counted (docs/performance.md, finding 12).
             models.Index(fields=["status", "name", "id", "owner"], name="clients_status_name_idx"),
+            # A search's matches by id, with what sorting and filtering them reads (SQLite's FTS5
+            # yields rowids: clientela.clients.search.SQLITE_ROWS_INDEX).
+            models.Index(fields=["id", "status", "name", "owner"], name="clients_search_rows_idx"),
             models.Index(fields=["status", "created_at", "id", "owner"], name="clients_status_created_idx"),
             models.Index(fields=["owner", "status", "name", "id"], name="clients_owner_name_idx"),
             models.Index(fields=["status", "country", "name", "id", "owner"], name="clients_status_country_idx"),

@@ -4,15 +4,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import Action, User
 from clientela.clients import custom_list
-from clientela.clients.models import ChangeReason, Client, ClientGroup, ClientStatus, Contact
+from clientela.clients.models import ChangeReason, Client, ClientGroup, ClientQuerySet, ClientStatus, Contact
 from clientela.clients.search import apply_search
 from clientela.core.errors import PermissionDenied, RecordLocked
+from clientela.core.pagination import capped_count
 
 # The sorts a client list offers: key -> ordering (each ends in the unique id, for keyset pages).
 CLIENT_SORTS: dict[str, tuple[Any, list[str]]] = {
@@ -47,7 +50,7 @@ class ClientFilters:
     custom_sort: Any = None
 
 
-def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
+def client_list(*, user: User, filters: ClientFilters) -> ClientQuerySet:
     """The clients a user may see, narrowed by the filters, in the chosen order."""
     clients = Client.objects.visible_to(user)
     if filters.status == StatusFilter.ACTIVE:
@@ -70,6 +73,22 @@ def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
     if filters.custom_sort is not None:
         clients = custom_list.apply_sort(clients, filters.custom_sort)
     return clients.select_related("owner").order_by(*client_ordering(filters.sort))
+
+
+def client_count(*, user: User, filters: ClientFilters, clients: ClientQuerySet) -> tuple[int, bool]:
+    """How many of ``clients`` (``client_list``'s result for these filters) the list shows, capped.
+
+    SQLite answers the count of a plain list (no search, no filter) by walking the status index and
+    testing every entry against the OR-ed visibility (some 60,000 entries for a salesperson's
+    10,001 clients at a million), so it counts the team's own clients and the shared ones apart,
+    each through its index. A filter or a search has a narrower index of its own, and PostgreSQL
+    plans the whole better than the parts: one count (docs/performance.md, finding 22).
+    """
+    cap = settings.CLIENTELA_COUNT_CAP
+    plain = filters == ClientFilters(status=filters.status, sort=filters.sort)
+    if connection.vendor == "sqlite" and plain:
+        return capped_count(clients, cap, parts=clients.reach_parts(user))
+    return capped_count(clients, cap)
 
 
 def client_ordering(sort: str) -> list[str]:

@@ -4,11 +4,11 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from clientela.accounts.models import Share
+from clientela.accounts.models import Action, Share
 from clientela.accounts.services import share_create, share_delete, team_create, team_update
 from clientela.clients.models import Client, Contact
 from clientela.clients.services import client_lock, client_update, contact_update
-from clientela.clients.tests.factories import make_contact
+from clientela.clients.tests.factories import make_client, make_contact
 from clientela.core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,35 @@ def test_an_edit_share_lets_dave_edit_alices_client(alice, dave, alice_client):
     assert updated.name == "Renamed"
     assert updated.owner == alice  # sharing gives access, not ownership
     assert list(Client.objects.editable_by(dave)) == [alice_client]
+
+
+def test_reach_parts_split_what_a_user_sees_by_why_without_overlap(admin_user, alice, bob, carol, dave, alice_client):
+    davids = make_client(user=dave, name="Dave's own")
+    shared_to_dave = make_client(user=alice, name="Shared with Dave")
+    owned_and_shared = make_client(user=dave, name="Dave's, shared too")
+    make_client(user=alice, name="Alice's alone")
+    share_create(actor=alice, record=shared_to_dave, user=dave, access="read")
+    share_create(actor=dave, record=owned_and_shared, user=alice, access="edit")
+    share_create(actor=alice, record=alice_client, user=dave, access="edit")
+
+    owned, shared = Client.objects.reach_parts(dave)
+
+    assert set(owned) == {davids, owned_and_shared}
+    assert set(shared) == {shared_to_dave, alice_client}
+    assert set(owned) | set(shared) == set(Client.objects.visible_to(dave))
+    assert [set(part) for part in Client.objects.reach_parts(admin_user)] == [set(Client.objects.all())]
+    assert [set(part) for part in Client.objects.filter(name__startswith="Dave").reach_parts(dave)] == [
+        {davids, owned_and_shared},
+        set(),
+    ]
+
+
+def test_reach_parts_give_a_user_without_the_view_action_nothing(alice, dave, alice_client):
+    share_create(actor=alice, record=alice_client, user=dave, access="read")
+    dave.role.actions = [action for action in dave.role.actions if action != Action.VIEW]
+    dave.role.save()
+
+    assert [list(part) for part in Client.objects.reach_parts(dave)] == [[]]
 
 
 def test_a_team_share_works_through_membership(admin_user, alice, dave, carol, alice_client):

@@ -83,7 +83,7 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     clients = selectors.client_list(user=request.user, filters=filters)
-    total, more = _carried_count(request) or capped_count(clients, settings.CLIENTELA_COUNT_CAP)
+    total, more = _carried_count(request) or selectors.client_count(user=request.user, filters=filters, clients=clients)
     page = _page(request, clients.prefetch_related("groups"), selectors.client_ordering(filters.sort))
     # Optional columns of custom values, read from the rows already loaded (no query per row).
     columns = chosen_columns(form, request.session)

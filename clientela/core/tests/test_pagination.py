@@ -37,6 +37,18 @@ def test_a_costly_queryset_is_counted_to_its_own_lower_cap(groups):
     assert capped_count(ClientGroup.objects.all(), 10_000) == (5, False)
 
 
+def test_parts_are_counted_one_after_another_only_as_far_as_the_cap_leaves(groups, django_assert_num_queries):
+    first = ClientGroup.objects.filter(name__in=["Alfa", "Beta", "Charlie"])
+    second = ClientGroup.objects.filter(name__in=["Delta", "Echo"])
+    whole = ClientGroup.objects.all()
+
+    assert capped_count(whole, 10, parts=[first, second]) == (5, False)
+    assert capped_count(whole, 4, parts=[first, second]) == (4, True)
+    with django_assert_num_queries(1):  # the first part alone passes the cap: the second is not counted
+        assert capped_count(whole, 2, parts=[first, second]) == (2, True)
+    assert capped_count(mark_costly(whole, CostlyRows(count_cap=3)), 10, parts=[first, second]) == (3, True)
+
+
 @pytest.mark.parametrize("ids_first", [False, True])
 def test_pages_are_the_same_whether_ids_come_first_or_not(groups, ids_first):
     queryset = mark_costly(ClientGroup.objects.prefetch_related("clients"), CostlyRows(ids_first=ids_first))

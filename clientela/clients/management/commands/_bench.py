@@ -38,7 +38,7 @@ from clientela.clients.management.commands._bench_data import Vocabulary, chunk_
 from clientela.clients.migrations_support import SQLITE_FORWARD, SQLITE_REVERSE
 from clientela.clients.models import Client, ClientGroup, ClientStatus
 from clientela.clients.search import fold
-from clientela.clients.selectors import ClientFilters, client_list, client_ordering
+from clientela.clients.selectors import ClientFilters, client_count, client_list, client_ordering
 from clientela.clients.services import (
     _client_search_text,
     _client_values,
@@ -46,7 +46,7 @@ from clientela.clients.services import (
     client_invalidate,
     group_create,
 )
-from clientela.core.pagination import capped_count, keyset_page
+from clientela.core.pagination import keyset_page
 
 Progress = Callable[[str], None]
 
@@ -432,7 +432,7 @@ class Surfaces:
         """One page: (milliseconds, the statements it ran, where the next page is)."""
         log = QueryLog()
         if per_request_connections():
-            # As in production: with CONN_MAX_AGE = 0 (SQLite) every request opens its own connection,
+            # As in production: with DATABASE_CONN_MAX_AGE=0 every request opens its own connection,
             # with an empty page cache; the test client would otherwise keep one open across requests.
             connection.close()
         if self.path(surface) == "selector":
@@ -470,7 +470,7 @@ def _selector_page(user: User, term: str | None, cursor: str | None) -> str | No
     """What the list view does, through the selectors: count (capped), one keyset page, the rows."""
     filters = ClientFilters(search=term or "")
     clients = client_list(user=user, filters=filters)
-    capped_count(clients, settings.CLIENTELA_COUNT_CAP)
+    client_count(user=user, filters=filters, clients=clients)
     page = keyset_page(
         clients.prefetch_related("groups"),
         ordering=client_ordering(filters.sort),
