@@ -163,8 +163,8 @@ def clean_boolean(value: Any) -> bool:
 
 
 def _choice(definition: FieldDefinition, key: Any, current: Iterable[str]) -> str:
-    options = {option.key: option for option in definition.options.all()}
-    option = options.get(str(key)) if isinstance(key, str | int) and not isinstance(key, bool) else None
+    is_key = isinstance(key, str | int) and not isinstance(key, bool)
+    option = definition.options_by_key.get(str(key)) if is_key else None
     if option is None:
         raise ValidationError(
             _("“%(value)s” is not one of the choices of “%(label)s”.") % {"value": key, "label": definition.label},

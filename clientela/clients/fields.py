@@ -5,6 +5,7 @@ are in clientela.clients.field_services, the reads in clientela.clients.field_se
 checking of custom values in clientela.clients.custom_values.
 """
 
+from functools import cached_property
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -150,6 +151,12 @@ class FieldDefinition(TimeStampedModel):
     @property
     def has_options(self) -> bool:
         return self.field_type in OPTION_TYPES
+
+    @cached_property
+    def options_by_key(self) -> dict[str, "FieldOption"]:
+        """The options by key, retired ones too, built once per loaded definition (a bulk create
+        checks thousands of values against the same definitions)."""
+        return {option.key: option for option in self.options.all()}
 
     @property
     def index_name(self) -> str:
