@@ -15,6 +15,7 @@ merges the search index's segments (FTS5 ``optimize``) and refreshes the planner
 """
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -28,7 +29,7 @@ NAME_INDEX = "clients_status_name_idx"
 class Command(BaseCommand):
     help = "Reorganise the client register for speed (PostgreSQL: in name order; SQLite: the search index)."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         table = connection.ops.quote_name(Client._meta.db_table)
         began = time.perf_counter()
         with connection.cursor() as cursor:

@@ -1,8 +1,9 @@
 """First-run set-up for `make run`: an admin with a generated password (printed once) and demo data."""
 
 import os
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from clientela.accounts.models import User
@@ -12,11 +13,11 @@ from clientela.accounts.services import generate_password, user_create
 class Command(BaseCommand):
     help = "Create the first admin (password printed once) and load demo data, on first run only."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo clients.")
         parser.add_argument("--username", default=os.environ.get("CLIENTELA_ADMIN_USERNAME", "admin"))
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("Clientela is set up; log in with your account.")
             return

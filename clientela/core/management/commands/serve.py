@@ -4,19 +4,20 @@ import signal
 import subprocess
 import sys
 from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
     help = "Run the web server and the background worker; Ctrl+C stops both."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
         parser.add_argument("--workers", default="2", help="Web worker processes.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         worker = subprocess.Popen([python, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"])
         web = subprocess.Popen(
