@@ -338,9 +338,12 @@ def seed_shares(team: Team, seed: int) -> dict[str, Any]:
 
 
 def analyze() -> None:
-    """What a deployment does after a large import: fresh planner statistics, then ``optimize_register``."""
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    """What a deployment does after a large import: ``optimize_register``, which on SQLite also
+    refreshes every table's statistics; PostgreSQL's other tables (shares, users) are vacuumed and
+    analysed first, as that command treats the client table only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     call_command("optimize_register", stdout=io.StringIO())
 
 
