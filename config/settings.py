@@ -190,6 +190,13 @@ SPECTACULAR_SETTINGS = {
 CLIENTELA_COUNT_CAP = env_int("CLIENTELA_COUNT_CAP", 10_000)
 CLIENTELA_PAGE_SIZE = env_int("CLIENTELA_PAGE_SIZE", 50)
 
+# Imports (clientela.exchange): the largest file accepted, the widest table, and how long an import
+# can be reverted in one action. A bigger migration goes through `manage.py import_clients`, which
+# takes --max-size.
+CLIENTELA_IMPORT_MAX_BYTES = env_int("CLIENTELA_IMPORT_MAX_MB", 100) * 1024 * 1024
+CLIENTELA_IMPORT_MAX_COLUMNS = env_int("CLIENTELA_IMPORT_MAX_COLUMNS", 500)
+CLIENTELA_IMPORT_REVERT_HOURS = env_int("CLIENTELA_IMPORT_REVERT_HOURS", 72)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

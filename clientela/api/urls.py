@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from clientela.accounts.api import RoleViewSet, ShareViewSet, TeamViewSet, UserViewSet
 from clientela.clients.api import ClientViewSet, ContactViewSet, GroupViewSet
 from clientela.clients.api.fields import FieldViewSet
+from clientela.exchange.import_api import ImportViewSet
 
 app_name = "api"
 
@@ -25,6 +26,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("roles", RoleViewSet, basename="role")
 router.register("teams", TeamViewSet, basename="team")
 router.register("shares", ShareViewSet, basename="share")
+router.register("imports", ImportViewSet, basename="import")
 
 urlpatterns = [
     path("v1/registry/", include("clientela.registry.api_urls")),

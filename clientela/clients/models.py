@@ -46,6 +46,9 @@ class ChangeReason:
     MERGED_INTO = "merged-into"
     MERGE_UNDONE = "merge-undone"
     MOVED_BY_MERGE = "moved-by-merge"  # a contact of a merged client, now the survivor's
+    # Stored as "<code>:<id of the ImportJob>" (clientela.exchange).
+    IMPORTED = "imported"
+    IMPORT_REVERTED = "import-reverted"
 
     LABELS = {
         TRANSFERRED: _("Transferred to another owner"),
@@ -60,6 +63,8 @@ class ChangeReason:
         INVALIDATED: _("Invalidated"),
         RESTORED: _("Restored"),
         PRIMARY_MOVED: _("Another contact became primary"),
+        IMPORTED: _("Imported from a file"),
+        IMPORT_REVERTED: _("Import reverted"),
     }
 
     @classmethod

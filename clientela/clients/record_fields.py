@@ -9,6 +9,7 @@ of custom values (history, detail panel, exports) and the merge screen's custom 
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,11 +33,33 @@ SEARCHED_TYPES = {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldTyp
 _SEARCHED_LENGTH = 300  # of a long text: enough to find it by its start
 
 
+_PINNED: ContextVar[dict[str, list[FieldDefinition]] | None] = ContextVar("pinned_field_definitions", default=None)
+
+
 def definitions(record_type: str) -> list[FieldDefinition]:
     """Every field of the record type, hidden ones too (two queries): what the checks below need."""
     from clientela.clients.field_selectors import field_definitions
 
-    return field_definitions(record_type=record_type, enabled_only=False)
+    pinned = _PINNED.get()
+    if pinned is None:
+        return field_definitions(record_type=record_type, enabled_only=False)
+    if record_type not in pinned:
+        pinned[record_type] = field_definitions(record_type=record_type, enabled_only=False)
+    return pinned[record_type]
+
+
+@contextmanager
+def pinned_definitions() -> Iterator[None]:
+    """Read each record type's field settings once for the block instead of once per record.
+
+    For work on many records in one go (a batch of an import): a field changed meanwhile applies
+    from the next block on.
+    """
+    token = _PINNED.set({})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 def _keyed(error: ValidationError, custom_names: Iterable[str]) -> ValidationError:

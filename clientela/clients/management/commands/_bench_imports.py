@@ -1,0 +1,131 @@
+"""The import benchmark (issue 5): a file of N new clients imported through ``manage.py import_clients``.
+
+Measured beside the raw bulk insert of the same rows in the same run (``_bench.raw_insert``:
+executemany on SQLite, COPY on PostgreSQL, into the same table with its indexes and search
+triggers). The import reads the file, suggests the mapping, validates every row with the
+services' cleaners, matches each row against the register by tax id, registration id, VAT id and
+name with country, writes the history and records every row's result. It runs in a child process
+(the command a migration would use) so that its peak memory is its own: ``os.wait4`` reports the
+child's maximum resident set size.
+"""
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from django.db import connection, transaction
+
+from clientela.clients.management.commands._bench import Progress, Team, raw_columns, raw_insert
+from clientela.clients.management.commands._bench_data import Vocabulary, chunk_rows
+from clientela.clients.models import Client
+from clientela.exchange import columns as cols
+from clientela.exchange.models import ImportJob, ImportRow
+
+# Row numbers far from the seeded register's: the imported clients are new, none matches.
+FIRST_ROW = 50_000_000
+MATCH_KEYS = "tax_id,registration_id,vat_id,name_country"
+
+
+def _file_columns() -> list[cols.Column]:
+    keys = [
+        "kind", "name", "tax_id", "registration_id", "vat_id", "email", "phone", "website", "billing_street",
+        "billing_city", "billing_postal_code", "billing_country", "shipping_same_as_billing", "shipping_street",
+        "shipping_city", "shipping_postal_code", "shipping_country", "country", "language",
+    ]  # fmt: skip
+    by_key = {column.key: column for column in cols.client_columns()}
+    return [by_key[key] for key in keys]
+
+
+def _cells(row: dict[str, Any], columns: list[cols.Column]) -> list[str]:
+    return [cols.format_cell(column, row.get(column.key, "")) for column in columns]
+
+
+def write_files(rows: list[dict[str, Any]], folder: Path) -> dict[str, Path]:
+    """The rows as a CSV (UTF-8 with BOM, as Excel saves it) and as an XLSX, headed by the export's labels."""
+    columns = _file_columns()
+    paths = {"csv": folder / "clients.csv", "xlsx": folder / "clients.xlsx"}
+    with paths["csv"].open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([column.label for column in columns])
+        writer.writerows(_cells(row, columns) for row in rows)
+    book = xlsxwriter.Workbook(str(paths["xlsx"]), {"constant_memory": True, "strings_to_numbers": False})
+    sheet = book.add_worksheet("Clients")
+    sheet.write_row(0, 0, [column.label for column in columns])
+    for number, row in enumerate(rows, start=1):
+        for index, text in enumerate(_cells(row, columns)):
+            sheet.write_string(number, index, text)
+    book.close()
+    return paths
+
+
+def _delete_from(first_id: int) -> None:
+    """Remove the clients from ``first_id`` on (and their history), so the next pass starts from the same register."""
+    table = connection.ops.quote_name(Client._meta.db_table)
+    history = connection.ops.quote_name(Client.history.model._meta.db_table)
+    rows = connection.ops.quote_name(ImportRow._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {rows} SET client_id = NULL WHERE client_id >= %s", [first_id])
+        cursor.execute(f"DELETE FROM {history} WHERE id >= %s", [first_id])
+        cursor.execute(f"DELETE FROM {table} WHERE id >= %s", [first_id])
+
+
+def _next_id() -> int:
+    return (Client.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+
+
+def _import(path: Path, user: str) -> dict[str, Any]:
+    """One ``import_clients`` run in a child process: its rows/s (the import's own clock) and peak memory."""
+    command = [sys.executable, "manage.py", "import_clients", str(path), "--user", user, "--match", MATCH_KEYS]
+    began = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"import_clients failed:\n{output}")
+    job = ImportJob.objects.order_by("-id").first()
+    assert job is not None
+    return {
+        "rows": job.processed_rows,
+        "created": job.created_count,
+        "rejected": job.rejected_count,
+        "seconds": round(job.seconds, 2),
+        "rows_per_second": round(job.processed_rows / job.seconds) if job.seconds else 0,
+        "wall_seconds": round(wall, 2),  # with the process's start, Django's set-up and the file's upload
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
+
+
+def measure_imports(*, team: Team, rows: int, seed: int, progress: Progress) -> dict[str, Any]:
+    """Raw insert, then the CSV import, then the XLSX import of the same ``rows`` new clients."""
+    data = chunk_rows(Vocabulary(seed), seed=seed, start=FIRST_ROW, count=rows)
+    first_id = _next_id()
+    prepared = raw_columns(data, [team.admin] * rows, team.admin)
+    began = time.perf_counter()
+    raw_insert(prepared)
+    raw_seconds = time.perf_counter() - began
+    del prepared
+    _delete_from(first_id)
+    raw = {"rows": rows, "seconds": round(raw_seconds, 3), "rows_per_second": round(rows / raw_seconds)}
+    progress(f"  raw insert of {rows:,} rows: {raw['rows_per_second']:,} rows/s")
+    report: dict[str, Any] = {"rows": rows, "raw": raw, "match_keys": MATCH_KEYS.split(",")}
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_files(data, Path(folder))
+        report["file_mb"] = {name: round(path.stat().st_size / 1024 / 1024, 1) for name, path in paths.items()}
+        for name, path in paths.items():
+            first_id = _next_id()
+            result = _import(path, team.admin.username)
+            result["ratio_to_raw"] = round(result["rows_per_second"] / raw["rows_per_second"], 3)
+            report[name] = result
+            progress(
+                f"  {name} import: {result['rows_per_second']:,} rows/s ({result['ratio_to_raw']:.1%} of raw), "
+                f"peak {result['peak_rss_mb']} MB"
+            )
+            _delete_from(first_id)
+    return report
