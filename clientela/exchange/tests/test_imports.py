@@ -483,3 +483,21 @@ def test_one_client_updated_by_two_rows_takes_both_changes(alice, alice_client):
     alice_client.refresh_from_db()
     assert alice_client.billing_city == "Brno"
     assert job.rows.filter(is_reverted=True).count() == 2
+
+
+def test_a_file_that_breaks_part_way_is_refused_with_the_row_before_anything_is_written(alice, monkeypatch):
+    from clientela.exchange import importer, readers
+
+    monkeypatch.setattr(readers, "_SAMPLE_BYTES", 2048)  # the detection sees only clean UTF-8 lines
+    monkeypatch.setattr(importer, "BATCH_SIZE", 100)
+    lines = ["Name,Country,City"] + [f"Firma {n},CZ,Brno" for n in range(250)]
+    content = ("\r\n".join(lines) + "\r\n").encode("utf-8") + "Žluťoučký kůň,CZ,Plzeň\r\n".encode("cp1250")
+
+    job = run(alice, SimpleUploadedFile("mixed.csv", content), {"Name": "name", "Country": "country", "City": "billing_city"})
+
+    # The worker reads the whole file (to count its rows) before the first batch: the broken row
+    # stops the import before anything is written.
+    assert job.status == ImportStatus.FAILED
+    assert "252" in job.error and "utf-8" in job.error.lower()
+    assert job.processed_rows == 0
+    assert not Client.objects.exists()
