@@ -66,6 +66,7 @@ MERGE_RELATIONS: dict[str, tuple[str, str]] = {
     "clients.HistoricalContact.client": (KEEP, "a contact's history records the client it had then"),
     "clients.ClientMerge.survivor": (KEEP, "earlier merges stay recorded against their survivor"),
     "clients.ClientMerge_merged.client": (KEEP, "earlier merges stay recorded against their clients"),
+    "exchange.ImportRow.client": (KEEP, "an import's row records the client it wrote (its revert then keeps it)"),
 }
 
 # Record types that point at records of any type by content type and id.

@@ -13,7 +13,7 @@ from clientela.exchange.services import match_key_choices
 
 _DELIMITER_NAMES = {",": _("Comma (,)"), ";": _("Semicolon (;)"), "\t": _("Tab"), "|": _("Vertical bar (|)")}
 _PART_NAMES = {
-    cols.Part.RECORD: _("Matching"),
+    cols.Part.RECORD: _("For matching only"),
     cols.Part.CLIENT: _("Client"),
     cols.Part.RELATION: _("Client"),
     cols.Part.CUSTOM: _("Custom fields"),
@@ -71,7 +71,7 @@ class OptionsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("In this order; the first key the row has a value for and that finds a client decides."),
     )
-    mode = forms.ChoiceField(label=_("Rows"), choices=ImportMode.choices, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(label=_("What to do with the rows"), choices=ImportMode.choices, widget=forms.RadioSelect)
     empty_cells = forms.ChoiceField(
         label=_("An empty cell in a row that updates a client"), choices=EmptyCells.choices, widget=forms.RadioSelect
     )

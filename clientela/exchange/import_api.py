@@ -177,7 +177,11 @@ class ImportViewSet(ApiViewSet):
             unknown = [header for header in given if header not in job.headers]
             if unknown:
                 raise serializers.ValidationError(
-                    {"mapping": [_("The file has no column %(headers)s.") % {"headers": ", ".join(unknown)}]}
+                    {
+                        "mapping": [
+                            _("These columns are not in the file: %(headers)s.") % {"headers": ", ".join(unknown)}
+                        ]
+                    }
                 )
             mapping = [given.get(header, "") or "" for header in job.headers]
         elif isinstance(given, list):

@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.accounts.models import User
 from clientela.accounts.selectors import user_team
@@ -74,6 +75,7 @@ class Row:
     owner: User | None = None
     keys: list[tuple[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    record_id: int | None = None  # the file's Clientela id column
     match: int | None = None  # the client's id
     match_row: int | None = None  # dry run: the earlier row (of an earlier batch) that creates the match
     result: ImportRow | None = None
@@ -287,8 +289,7 @@ class Importer:
                 if not empty:
                     row.owner = self._owner(value, row)
             elif key == "id":
-                if not empty:
-                    row.keys.append((MatchKey.ID, value))
+                row.record_id = None if empty else value
             elif key == "contact_name":
                 if not empty:
                     first, last = _split_name(value)
@@ -328,7 +329,9 @@ class Importer:
             MatchKey.EMAIL: clean_email,
         }
         for key in self.match_keys:
-            if key in cleaners and values.get(key):
+            if key == MatchKey.ID and row.record_id is not None:
+                found.append((key, row.record_id))
+            elif key in cleaners and values.get(key):
                 try:
                     value = cleaners[key](str(values[key]))
                 except ValidationError:
@@ -373,7 +376,11 @@ class Importer:
                 hits = found.get((key, value), [])
                 if len(hits) > 1:
                     row.messages.append(
-                        _("%(key)s matches %(count)d clients (ids %(ids)s): choose another key, or merge them first.")
+                        ngettext(
+                            "%(key)s matches %(count)d client (id %(ids)s): choose another key, or merge them first.",
+                            "%(key)s matches %(count)d clients (ids %(ids)s): choose another key, or merge them first.",
+                            len(hits),
+                        )
                         % {"key": self._key_label(key), "count": len(hits), "ids": ", ".join(map(str, sorted(hits)))}
                     )
                     break

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.core.models import TimeStampedModel
 
@@ -50,17 +51,18 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     CHECKED = "checked", _("Dry run done")
     DONE = "done", _("Imported")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("status of an import", "Failed")
     REVERTING = "reverting", _("Being reverted")
     REVERTED = "reverted", _("Reverted")
 
 
 class RowOutcome(models.TextChoices):
-    CREATE = "create", _("Create")
-    UPDATE = "update", _("Update")
-    UNCHANGED = "unchanged", _("Unchanged")
-    SKIP = "skip", _("Skip")
-    ERROR = "error", _("Error")
+    # Tags on a row, after a dry run (what it would do) as after the run (what it did).
+    CREATE = "create", pgettext_lazy("outcome of an import row", "New client")
+    UPDATE = "update", pgettext_lazy("outcome of an import row", "Changes")
+    UNCHANGED = "unchanged", pgettext_lazy("outcome of an import row", "No change")
+    SKIP = "skip", pgettext_lazy("outcome of an import row", "Skipped")
+    ERROR = "error", pgettext_lazy("outcome of an import row", "Rejected")
 
 
 class ImportJob(TimeStampedModel):

@@ -7,9 +7,9 @@ serve the wizard, the API and ``manage.py import_clients`` (which runs the pass 
 
 import logging
 import time
-from datetime import timedelta
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.accounts.models import Action, User
 from clientela.accounts.permissions import require_action
@@ -164,8 +165,7 @@ def import_read_settings(
 
 def _checked_mapping(job: ImportJob, mapping: Sequence[str]) -> list[str]:
     if len(mapping) != len(job.headers):
-        raise ValidationError({"mapping": _("Give a field (or nothing) for each of the file's %(count)d columns.")
-                               % {"count": len(job.headers)}})  # fmt: skip
+        raise ValidationError({"mapping": _("Give a field (or nothing) for each column of the file.")})
     known = {column.key: column for column in cols.client_columns() if column.importable}
     errors = []
     seen: dict[str, str] = {}
@@ -210,7 +210,7 @@ def import_set_options(
     allowed = {key for key, _label in match_key_choices()}
     unknown = [key for key in match_keys if key not in allowed]
     if unknown:
-        errors["match_keys"] = [_("Unknown match key: %(keys)s") % {"keys": ", ".join(unknown)}]
+        errors["match_keys"] = [_("These match keys do not exist: %(keys)s") % {"keys": ", ".join(unknown)}]
     if mode not in ImportMode.values:
         errors["mode"] = [_("Choose what to do with the rows.")]
     if empty_cells not in EmptyCells.values:
@@ -308,9 +308,12 @@ def import_execute(job_id: int, *, on_progress: Any = None) -> ImportJob | None:
     failure = ""
     if job.all_or_nothing and not job.is_dry_run and counts[RowOutcome.ERROR]:
         status = ImportStatus.FAILED
-        failure = _("Nothing was imported: %(count)d rows were rejected and this import is all or nothing.") % {
-            "count": counts[RowOutcome.ERROR]
-        }
+        rejected = counts[RowOutcome.ERROR]
+        failure = ngettext(
+            "Nothing was imported: %(count)d row was rejected and this import is all or nothing.",
+            "Nothing was imported: %(count)d rows were rejected and this import is all or nothing.",
+            rejected,
+        ) % {"count": rejected}
     ImportJob.objects.filter(pk=job_id).update(
         status=status,
         finished_at=timezone.now(),
@@ -335,7 +338,11 @@ def import_revert(*, job: ImportJob, user: User) -> ImportJob:
         _ensure_own(job, user)
         if not job.can_revert:
             raise DomainError(
-                _("This import can no longer be reverted: only a finished import, within %(hours)d hours.")
+                ngettext(
+                    "This import can no longer be reverted: only a finished import, within %(hours)d hour.",
+                    "This import can no longer be reverted: only a finished import, within %(hours)d hours.",
+                    settings.CLIENTELA_IMPORT_REVERT_HOURS,
+                )
                 % {"hours": settings.CLIENTELA_IMPORT_REVERT_HOURS},
                 code="too_late",
             )
@@ -452,7 +459,7 @@ def mapping_save(*, user: User, name: str, headers: Sequence[str], mapping: Sequ
     """Save (or replace) a mapping under a name: each header, folded, with the field it fills."""
     name = " ".join(name.split())[:100]
     if not name:
-        raise ValidationError({"save_mapping_as": [_("Give the mapping a name.")]})
+        raise ValidationError({"save_mapping_as": [_("Give the saved columns a name.")]})
     columns = {cols.fold(header): key for header, key in zip(headers, mapping, strict=True) if header.strip()}
     saved = ImportMapping.objects.filter(name__iexact=name).first() or ImportMapping(name=name, created_by=user)
     saved.columns = columns

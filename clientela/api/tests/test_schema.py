@@ -31,7 +31,7 @@ def test_the_schema_generates_without_warnings_and_is_valid_openapi(tmp_path):
 
 
 def test_the_schema_lists_every_endpoint_and_action(schema):
-    resources = ("/api/v1/clients/", "/api/v1/groups/", "/api/v1/contacts/", "/api/v1/registry/")
+    resources = ("/api/v1/clients/", "/api/v1/groups/", "/api/v1/contacts/", "/api/v1/registry/", "/api/v1/imports/")
     paths = {path: sorted(operations) for path, operations in schema["paths"].items() if path.startswith(resources)}
     assert paths == {
         "/api/v1/clients/": ["get", "post"],
@@ -45,6 +45,7 @@ def test_the_schema_lists_every_endpoint_and_action(schema):
         "/api/v1/clients/{id}/pdf/": ["get"],
         "/api/v1/clients/{id}/duplicates/": ["get"],
         "/api/v1/clients/transfer/": ["post"],
+        "/api/v1/clients/export/": ["get"],
         "/api/v1/clients/{id}/merge/": ["post"],
         "/api/v1/clients/{id}/merges/": ["get"],
         "/api/v1/clients/{id}/merges/{merge_id}/undo/": ["post"],
@@ -53,6 +54,12 @@ def test_the_schema_lists_every_endpoint_and_action(schema):
         "/api/v1/groups/{id}/": ["delete", "get", "patch", "put"],
         "/api/v1/contacts/": ["get", "post"],
         "/api/v1/contacts/{id}/": ["delete", "get", "patch", "put"],
+        "/api/v1/imports/": ["get", "post"],
+        "/api/v1/imports/{id}/": ["get"],
+        "/api/v1/imports/{id}/rows/": ["get"],
+        "/api/v1/imports/{id}/run/": ["post"],
+        "/api/v1/imports/{id}/revert/": ["post"],
+        "/api/v1/imports/fields/": ["get"],
     }
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.core.errors import DomainError
 
@@ -115,7 +117,11 @@ def _table_top(raw_rows: _RowReader, header_row: int | None) -> tuple[int, list[
         header_cells = dict(nonempty)[header_row]
     elif header_cells is None:
         raise ImportFileError(
-            _("The file has %(count)d rows, so row %(row)d cannot be its header row.")
+            ngettext(
+                "The file has %(count)d row, so row %(row)d cannot be its header row.",
+                "The file has %(count)d rows, so row %(row)d cannot be its header row.",
+                read,
+            )
             % {"count": read, "row": header_row + 1},
             code="header_row",
         )
@@ -181,9 +187,12 @@ def _trimmed(cells: list[str]) -> list[str]:
 def _check_row(number: int, cells: list[str], limits: _Limits) -> None:
     if len(cells) > limits.max_columns:
         raise ImportFileError(
-            _(
+            ngettext(
+                "Row %(row)d has %(count)d column; an import takes at most %(limit)d. "
+                "Remove the columns you do not need, or check that the right delimiter was chosen.",
                 "Row %(row)d has %(count)d columns; an import takes at most %(limit)d. "
-                "Remove the columns you do not need, or check that the right delimiter was chosen."
+                "Remove the columns you do not need, or check that the right delimiter was chosen.",
+                len(cells),
             )
             % {"row": number, "count": len(cells), "limit": limits.max_columns},
             code="too_many_columns",
@@ -198,13 +207,13 @@ def _cell_too_long(number: int, column: int | None = None) -> ImportFileError:
         message = _(
             'Row %(row)d has a cell longer than %(limit)s characters. Often a quote (") is opened and never '
             "closed; check that row in the file."
-        ) % {"row": number, "limit": f"{MAX_CELL_CHARS:,}"}
+        ) % {"row": number, "limit": number_format(MAX_CELL_CHARS, force_grouping=True)}
     else:
         message = _(
             "Row %(row)d, column %(column)d holds more than %(limit)s characters, more than a cell may hold."
         ) % {
             "row": number,
             "column": column,
-            "limit": f"{MAX_CELL_CHARS:,}",
+            "limit": number_format(MAX_CELL_CHARS, force_grouping=True),
         }
     return ImportFileError(message, code="cell_too_long")

@@ -11,6 +11,7 @@ from typing import Any
 
 import vobject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.exchange.readers.common import ImportFileError, Table, _file_gone, _Limits
 from clientela.exchange.readers.text import _LineTooLong, _text_lines, _undecodable, _UndecodableText
@@ -54,7 +55,11 @@ def _open_vcf(path: pathlib.Path, *, codec: str, limits: _Limits) -> Table:
     headers = [*VCARD_HEADERS, *custom]
     if len(headers) > limits.max_columns:
         raise ImportFileError(
-            _("The cards have %(count)d different fields; an import takes at most %(limit)d columns.")
+            ngettext(
+                "The cards have %(count)d different field; an import takes at most %(limit)d columns.",
+                "The cards have %(count)d different fields; an import takes at most %(limit)d columns.",
+                len(headers),
+            )
             % {"count": len(headers), "limit": limits.max_columns},
             code="too_many_columns",
         )

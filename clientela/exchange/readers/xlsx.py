@@ -44,7 +44,7 @@ def _open_xlsx(path: pathlib.Path, *, sheet: str | None, header_row: int | None,
     elif sheet not in sheets:
         raise ImportFileError(
             _("The workbook has no sheet “%(sheet)s”. Its sheets are: %(sheets)s.")
-            % {"sheet": sheet, "sheets": ", ".join(f"“{name}”" for name in sheets)},
+            % {"sheet": sheet, "sheets": ", ".join(sheets)},
             code="sheet",
         )
     chosen = sheet
@@ -59,7 +59,7 @@ def _open_xlsx(path: pathlib.Path, *, sheet: str | None, header_row: int | None,
             raise
         raise ImportFileError(
             _("The sheet “%(sheet)s” is empty. Choose another sheet: %(sheets)s.")
-            % {"sheet": sheet, "sheets": ", ".join(f"“{name}”" for name in sheets if name != sheet)},
+            % {"sheet": sheet, "sheets": ", ".join(name for name in sheets if name != sheet)},
             code="empty",
         ) from error
     return Table(
@@ -100,8 +100,8 @@ def _check_workbook_archive(path: pathlib.Path, limits: _Limits) -> None:
     if unpacked > bound or too_dense or len(members) > _MAX_MEMBERS:
         raise ImportFileError(
             _(
-                "This workbook unpacks to %(size)s, out of proportion to its size: it looks like a compressed "
-                "bomb, not a spreadsheet, and is not opened. If it is a real workbook, save it as CSV instead."
+                "This workbook unpacks to %(size)s, out of proportion to its size: it looks like a zip bomb, "
+                "not a spreadsheet, and is not opened. If it is a real workbook, save it as CSV instead."
             )
             % {"size": filesizeformat(unpacked)},
             code="zip_bomb",

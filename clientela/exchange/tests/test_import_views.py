@@ -1,4 +1,5 @@
-"""The import wizard in the browser's place, the API and the command, with the real worker (db_worker) running each pass.
+"""The import wizard as a browser uses it, the API and the command, with the real worker (db_worker) running
+each pass.
 
 The worker closes stale connections between tasks, which only works outside a test transaction,
 hence ``transaction=True`` (as in clientela/clients/tests/test_duplicate_scans.py).
@@ -93,7 +94,10 @@ def test_the_wizard_reads_suggests_dry_runs_in_the_worker_then_imports(client, a
 
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
-    assert sorted(Client.objects.values_list("name", flat=True)) == ["Modrá Vlna s.r.o.", "Pekárna U Zlatého klasu s.r.o."]
+    assert sorted(Client.objects.values_list("name", flat=True)) == [
+        "Modrá Vlna s.r.o.",
+        "Pekárna U Zlatého klasu s.r.o.",
+    ]
     assertContains(done, "Revert this import…")
     assertContains(done, "Download the rejected rows to fix them")
 
@@ -197,7 +201,9 @@ def test_the_api_refuses_a_mapping_to_an_unknown_field_and_keeps_nothing(alice):
 
 
 def test_the_api_lists_only_the_callers_imports(alice, dave):
-    api(alice).post("/api/v1/imports/", {"file": SimpleUploadedFile("a.csv", b"Name,Country\r\nAlfa,CZ\r\n")}, format="multipart")
+    api(alice).post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("a.csv", b"Name,Country\r\nAlfa,CZ\r\n")}, format="multipart"
+    )
 
     assert api(dave).get("/api/v1/imports/").json() == []
     assert len(api(alice).get("/api/v1/imports/").json()) == 1

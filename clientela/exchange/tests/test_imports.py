@@ -154,7 +154,9 @@ def test_create_only_skips_a_row_that_matches_and_never_makes_a_second_client(al
 
 
 def test_update_only_skips_a_row_that_matches_nothing(alice, alice_client):
-    upload = csv_file([HEADER, ["Pekárna", "25596641", "CZ", "Olomouc", ""], ["Modrá Vlna s.r.o.", "27168352", "CZ", "Zlín", ""]])
+    upload = csv_file(
+        [HEADER, ["Pekárna", "25596641", "CZ", "Olomouc", ""], ["Modrá Vlna s.r.o.", "27168352", "CZ", "Zlín", ""]]
+    )
 
     job = run(alice, upload, MAPPING, mode="update")
 
@@ -236,7 +238,11 @@ def test_empty_cells_keep_or_clear_stored_values_as_chosen(alice, alice_client):
 
     kept = run(alice, csv_file(upload_rows), MAPPING, empty_cells="keep")
     alice_client.refresh_from_db()
-    assert (outcomes(kept), alice_client.billing_city, alice_client.phone) == ([(2, "unchanged")], "Brno", "+420601123456")
+    assert (outcomes(kept), alice_client.billing_city, alice_client.phone) == (
+        [(2, "unchanged")],
+        "Brno",
+        "+420601123456",
+    )
 
     cleared = run(alice, csv_file(upload_rows), MAPPING, empty_cells="clear")
     alice_client.refresh_from_db()
@@ -252,7 +258,7 @@ def test_all_or_nothing_imports_nothing_when_a_row_is_rejected_and_lists_it(alic
     job = run(alice, upload, MAPPING, all_or_nothing=True)
 
     assert job.status == ImportStatus.FAILED
-    assert job.error == "Nothing was imported: 1 rows were rejected and this import is all or nothing."
+    assert job.error == "Nothing was imported: 1 row was rejected and this import is all or nothing."
     assert outcomes(job) == [(3, RowOutcome.ERROR)]
     assert job.rows.get().messages[0].startswith("Phone: “12”")
     assert Client.objects.count() == 1
@@ -291,7 +297,9 @@ def test_custom_fields_are_filled_matched_and_checked(admin_user, alice):
     fs.field_create(
         actor=admin_user, record_type="client", name="tier", field_type=FieldType.CHOICE,
         labels={"en": "Tier", "cs": "Úroveň"}, subordinates_may_edit=True,
-        options=[{"key": "gold", "labels": {"en": "Gold", "cs": "Zlatá"}}, {"key": "silver", "labels": {"en": "Silver"}}],
+        options=[
+            {"key": "gold", "labels": {"en": "Gold", "cs": "Zlatá"}}, {"key": "silver", "labels": {"en": "Silver"}},
+        ],
     )  # fmt: skip
     existing = make_client(user=alice, name="Alfa", custom_fields={"crm_code": "A-1"})
     upload = csv_file(
@@ -320,7 +328,9 @@ def test_two_new_rows_with_one_unique_value_make_one_client_and_reject_the_other
         actor=admin_user, record_type="client", name="crm_code", field_type=FieldType.TEXT, is_unique=True,
         labels={"en": "CRM code"}, subordinates_may_edit=True,
     )  # fmt: skip
-    upload = csv_file([["Name", "Country", "Code"], ["Alfa", "CZ", "X-1"], ["Beta", "CZ", "X-1"], ["Gama", "CZ", "X-2"]])
+    upload = csv_file(
+        [["Name", "Country", "Code"], ["Alfa", "CZ", "X-1"], ["Beta", "CZ", "X-1"], ["Gama", "CZ", "X-2"]]
+    )
 
     job = run(alice, upload, {"Name": "name", "Country": "country", "Code": "cf:crm_code"}, match_keys=["tax_id"])
 
@@ -361,7 +371,10 @@ def test_revert_removes_what_was_created_and_restores_what_was_updated(alice, al
     )
     job = run(
         alice, upload,
-        {"Name": "name", "IČO": "registration_id", "Country": "country", "City": "billing_city", "Contact": "contact_name"},
+        {
+            "Name": "name", "IČO": "registration_id", "Country": "country", "City": "billing_city",
+            "Contact": "contact_name",
+        },
     )  # fmt: skip
     assert outcomes(job) == [(2, "create"), (3, "update")]
     assert Contact.objects.count() == 2
@@ -379,7 +392,9 @@ def test_revert_removes_what_was_created_and_restores_what_was_updated(alice, al
 
 
 def test_revert_keeps_and_lists_what_someone_changed_since(alice, alice_client):
-    upload = csv_file([HEADER, ["Pekárna", "25596641", "CZ", "Olomouc", ""], ["Modrá Vlna s.r.o.", "27168352", "CZ", "Praha", ""]])
+    upload = csv_file(
+        [HEADER, ["Pekárna", "25596641", "CZ", "Olomouc", ""], ["Modrá Vlna s.r.o.", "27168352", "CZ", "Praha", ""]]
+    )
     job = run(alice, upload, MAPPING)
     bakery = Client.objects.get(registration_id="25596641")
     client_update(client=bakery, user=alice, version=bakery.version, values={"billing_city": "Prostějov"})
@@ -471,7 +486,13 @@ def test_name_and_country_match_companies_but_never_merge_two_people_of_one_name
 
 
 def test_one_client_updated_by_two_rows_takes_both_changes(alice, alice_client):
-    upload = csv_file([HEADER, ["Modrá Vlna s.r.o.", "27168352", "CZ", "Praha", ""], ["Modrá Vlna s.r.o.", "27168352", "CZ", "Plzeň", ""]])
+    upload = csv_file(
+        [
+            HEADER,
+            ["Modrá Vlna s.r.o.", "27168352", "CZ", "Praha", ""],
+            ["Modrá Vlna s.r.o.", "27168352", "CZ", "Plzeň", ""],
+        ]
+    )
 
     job = run(alice, upload, MAPPING)
 
@@ -493,7 +514,9 @@ def test_a_file_that_breaks_part_way_is_refused_with_the_row_before_anything_is_
     lines = ["Name,Country,City"] + [f"Firma {n},CZ,Brno" for n in range(250)]
     content = ("\r\n".join(lines) + "\r\n").encode("utf-8") + "Žluťoučký kůň,CZ,Plzeň\r\n".encode("cp1250")
 
-    job = run(alice, SimpleUploadedFile("mixed.csv", content), {"Name": "name", "Country": "country", "City": "billing_city"})
+    job = run(
+        alice, SimpleUploadedFile("mixed.csv", content), {"Name": "name", "Country": "country", "City": "billing_city"}
+    )
 
     # The worker reads the whole file (to count its rows) before the first batch: the broken row
     # stops the import before anything is written.
