@@ -7,13 +7,13 @@ address for parcels"; vCard 4.0 dropped both words, its readers keep them as unk
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import vobject
 from django.utils.translation import gettext as _
 
 from clientela.clients import record_fields
-from clientela.clients.fields import RecordType
+from clientela.clients.fields import FieldDefinition, RecordType
 from clientela.clients.models import Client, ClientKind, Contact
 from clientela.core.countries import country_name
 
@@ -33,10 +33,32 @@ def card_uid(kind: str, pk: int) -> str:
 
 def client_vcard(client: Client, *, version: str = DEFAULT_VERSION) -> str:
     """The client's card followed by a card per contact, as one vCard file (CRLF, UTF-8 text)."""
+    _check_version(version)
+    return _client_cards(client, version, fields=None)
+
+
+def clients_vcards(clients: Iterable[Client], *, version: str = DEFAULT_VERSION) -> Iterator[str]:
+    """The cards of many clients, one client at a time (its card, then its contacts'): a file is their text joined.
+
+    The caller loads the clients with their contacts (``prefetch_related``); the field settings are
+    read once, when the first client with custom values comes.
+    """
+    _check_version(version)
+    fields: list[FieldDefinition] | None = None
+    for client in clients:
+        if client.custom_fields and fields is None:
+            fields = record_fields.definitions(RecordType.CLIENT)
+        yield _client_cards(client, version, fields=fields)
+
+
+def _check_version(version: str) -> None:
     if version not in VERSIONS:
         raise ValueError(f"vCard version {version!r} is not one of {VERSIONS}")
+
+
+def _client_cards(client: Client, version: str, *, fields: Sequence[FieldDefinition] | None) -> str:
     contacts: Iterable[Contact] = client.contacts.all()
-    cards = [_client_card(client, version), *(_contact_card(contact, client, version) for contact in contacts)]
+    cards = [_client_card(client, version, fields), *(_contact_card(contact, client, version) for contact in contacts)]
     return "".join(card.serialize() for card in cards)
 
 
@@ -54,7 +76,7 @@ def client_note(client: Client) -> str:
     return "\n".join(lines)
 
 
-def _client_card(client: Client, version: str) -> vobject.base.Component:
+def _client_card(client: Client, version: str, fields: Sequence[FieldDefinition] | None) -> vobject.base.Component:
     card = _card(version, card_uid("client", client.pk))
     is_person = client.kind == ClientKind.INDIVIDUAL
     if version == "4.0":
@@ -73,15 +95,16 @@ def _client_card(client: Client, version: str) -> vobject.base.Component:
         card.add("url").value = client.website
     if note := client_note(client):
         card.add("note").value = note
-    _add_custom_values(card, client)
+    _add_custom_values(card, client, fields)
     return card
 
 
-def _add_custom_values(card: vobject.base.Component, client: Client) -> None:
+def _add_custom_values(card: vobject.base.Component, client: Client, fields: Sequence[FieldDefinition] | None) -> None:
     """Each custom value as X-CLIENTELA-<NAME>, as a reader sees it (option labels, local dates and numbers)."""
     if not client.custom_fields:
         return
-    fields = record_fields.definitions(RecordType.CLIENT)
+    if fields is None:
+        fields = record_fields.definitions(RecordType.CLIENT)
     for item in record_fields.displayed_values(client.custom_fields, fields, kind=client.kind):
         card.add(f"x-clientela-{item['name'].replace('_', '-')}").value = item["text"]
 

@@ -184,3 +184,22 @@ def test_a_kept_register_measures_its_custom_fields_again(report):
 
     assert custom["admin"]["filter_dropdown"]["rows"] > 0
     assert custom["insert"]["rows"] == 200 and custom["insert"]["slowdown"] > 0
+
+
+def test_the_benchmark_imports_a_csv_and_an_xlsx_file_beside_the_raw_insert(report):
+    result, _stored, reused = report
+
+    for run in (result, reused):
+        imports = run["imports"]
+        assert imports["raw"]["rows"] == imports["rows"] == 200
+        for name in ("csv", "xlsx"):
+            # Generated names repeat: a company named twice in the file is made once and updated by the other row.
+            assert imports[name]["rows"] == 200
+            assert imports[name]["rejected"] == 0
+            assert 150 <= imports[name]["created"] <= 200
+            assert imports[name]["ratio_to_raw"] == pytest.approx(
+                imports[name]["rows_per_second"] / imports["raw"]["rows_per_second"], abs=1e-3
+            )
+            assert imports[name]["peak_mb"] > 0
+    # The imported clients are removed again (test_the_benchmark_inserts_every_row_through_both_paths
+    # counts 200 clients after the whole run).

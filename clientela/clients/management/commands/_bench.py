@@ -10,18 +10,24 @@ its own main query run as raw SQL.
 import gc
 import html
 import io
+import json
 import math
+import os
 import random
 import re
 import resource
 import statistics
+import subprocess
+import sys
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -694,6 +700,159 @@ def measure_duplicates(team: Team, repeat: int, seed: int) -> dict[str, Any]:
     return result
 
 
+# Export ------------------------------------------------------------------------------------------
+
+# Imports (issue 5) are measured by _bench_imports, which builds on this module's raw insert.
+IMPORT_ROWS = 100_000
+
+EXPORT_TARGET_ROWS_PER_SECOND = 100_000
+EXPORT_TARGET_PEAK_MB = 300
+# Run by a child process (``measure_export``): the export's own memory, away from the seeding's.
+_EXPORT_CHILD = (
+    "import json, sys, django; django.setup(); "
+    "from clientela.clients.management.commands._bench import export_in_child; "
+    "print(json.dumps(export_in_child(sys.argv[1])))"
+)
+
+
+def _csv_export(user: User) -> Any:
+    from clientela.exchange.exports import ExportOptions, client_export
+
+    return client_export(user=user, filters=ClientFilters(), options=ExportOptions())
+
+
+def _stream_to_nothing(export: Any) -> tuple[float, int]:
+    """Stream a CSV export into a null sink: (seconds, bytes)."""
+    began = time.perf_counter()
+    size = 0
+    for piece in export.stream():
+        size += len(piece)
+    return time.perf_counter() - began, size
+
+
+def _raw_export_query(export: Any) -> tuple[float, int]:
+    """The export's main query as raw SQL through the DB-API cursor, fetched in the export's chunks: (seconds, rows)."""
+    sql, params = export.rows().query().query.sql_with_params()
+    rows = 0
+    cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL, as the export reads
+    try:
+        began = time.perf_counter()
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(2_000):
+            rows += len(batch)
+        return time.perf_counter() - began, rows
+    finally:
+        cursor.close()
+
+
+def _process_memory_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (the peak) of this process from /proc: unlike ru_maxrss, the peak is this
+    program's own (Linux keeps ru_maxrss across fork and exec, so a child would report its parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return rss_mb()
+
+
+def export_in_child(username: str) -> dict[str, Any]:
+    """In a fresh process: its memory before and at the peak of a CSV export of the user's list to a null sink."""
+    export = _csv_export(User.objects.get(username=username))
+    export.check()  # the field settings are read; the process is set up
+    before = _process_memory_mb("VmRSS")
+    seconds, _size = _stream_to_nothing(export)
+    return {
+        "rows": export.tally.count,
+        "seconds": round(seconds, 3),
+        "rss_mb_before": round(before, 1),
+        "peak_rss_mb": round(_process_memory_mb("VmHWM"), 1),
+    }
+
+
+def _database_url() -> str | None:
+    """The current database as a URL a child process can open (None for an in-memory SQLite database)."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite":
+        in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
+        return None if in_memory else f"sqlite:///{name}"
+    if "DATABASE_URL" not in os.environ:
+        return None
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
+def measure_export(team: Team) -> dict[str, Any]:
+    """The admin's whole list as CSV into a null sink: rows per second next to the raw SELECT of the same
+    columns (same process, same chunks), and the memory the export takes: the peak RSS of a fresh child
+    process running it, or, where no child can open the database (in memory), the tracemalloc peak."""
+    export = _csv_export(team.admin)
+    export.check()
+    _raw_export_query(export)  # untimed: both timed runs then find the same pages cached
+    seconds, size = _stream_to_nothing(export)
+    raw_seconds, raw_rows = _raw_export_query(export)
+    rows = export.tally.count
+    result: dict[str, Any] = {
+        "rows": rows,
+        "columns": len(export.columns),
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds) if seconds else None,
+        "raw_seconds": round(raw_seconds, 3),
+        "raw_rows_per_second": round(raw_rows / raw_seconds) if raw_seconds else None,
+        "ratio": round(seconds / raw_seconds, 2) if raw_seconds else None,
+    }
+    url = _database_url()
+    if url is not None:
+        completed = subprocess.run(
+            [sys.executable, "-c", _EXPORT_CHILD, team.admin.username],
+            env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"The export's child process failed: {completed.stderr[-2000:]}")
+        child = json.loads(completed.stdout.strip().splitlines()[-1])
+        result["memory"] = {
+            "method": "child process peak RSS",
+            "peak_mb": child["peak_rss_mb"],
+            "before_mb": child["rss_mb_before"],
+            "growth_mb": round(child["peak_rss_mb"] - child["rss_mb_before"], 1),
+            "rows": child["rows"],
+        }
+    else:
+        fresh = _csv_export(team.admin)
+        tracemalloc.start()
+        try:
+            _stream_to_nothing(fresh)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        result["memory"] = {"method": "tracemalloc peak", "peak_mb": round(peak / 2**20, 1), "growth_mb": None}
+    return result
+
+
+def export_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The export's targets (set for a million clients): CSV rows per second, and its peak memory."""
+    export = report.get("export")
+    if not export:
+        return []
+    applies = report["clients"] >= TARGET_CLIENTS
+    return [
+        {
+            "target": f"CSV export >= {EXPORT_TARGET_ROWS_PER_SECOND:,} rows/s",
+            "value": export["rows_per_second"],
+            "met": (export["rows_per_second"] or 0) >= EXPORT_TARGET_ROWS_PER_SECOND,
+            "applies": applies,
+        },
+        {
+            "target": f"CSV export peak memory < {EXPORT_TARGET_PEAK_MB} MB",
+            "value": export["memory"]["peak_mb"],
+            "met": export["memory"]["peak_mb"] < EXPORT_TARGET_PEAK_MB,
+            "applies": applies,
+        },
+    ]
+
+
 # The whole run -----------------------------------------------------------------------------------
 
 
@@ -764,12 +923,18 @@ def run_benchmark(
         report["custom_fields"] = measure_custom_fields(
             admin=team.admin, salesperson=team.salesperson, clients=clients, repeat=repeat, seed=seed + 3
         )
+    with _stage(timings, "export", progress):
+        report["export"] = measure_export(team)
+    with _stage(timings, "imports", progress):
+        report["imports"] = _bench_imports.measure_imports(
+            team=team, rows=min(IMPORT_ROWS, clients), seed=seed + 4, progress=progress
+        )
     report["pages"] = pages
     report["query_counts"] = query_counts(counts_small, pages, small, clients)
     report["memory"] = {"peak_rss_mb_after_seeding": round(seeding_rss), "peak_rss_mb": round(rss_mb())}
     report["connect_ms"] = connect_ms()
     report["stage_seconds"] = timings
-    report["targets"] = targets(report)
+    report["targets"] = targets(report) + export_targets(report) + _bench_imports.import_targets(report)
     return report
 
 
@@ -808,6 +973,12 @@ def remeasure(
         report["custom_fields"] = measure_custom_fields(
             admin=team.admin, salesperson=team.salesperson, clients=clients, repeat=repeat, seed=seed + 3
         )
+    with _stage(timings, "export", progress):
+        report["export"] = measure_export(team)
+    with _stage(timings, "imports", progress):
+        report["imports"] = _bench_imports.measure_imports(
+            team=team, rows=min(IMPORT_ROWS, clients), seed=seed + 4, progress=progress
+        )
     report["pages"] = pages
     report["reused"] = {"seeded": seeding.get("started", "") if seeding else "", "seeding_report": bool(seeding)}
     if seeding:
@@ -828,7 +999,7 @@ def remeasure(
         report["query_counts"] = query_counts({}, pages, 0, clients)
     report["connect_ms"] = connect_ms()
     report["stage_seconds"] = timings
-    report["targets"] = targets(report)
+    report["targets"] = targets(report) + export_targets(report) + _bench_imports.import_targets(report)
     return report
 
 
@@ -878,3 +1049,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for item in result:
         item["applies"] = report["clients"] >= TARGET_CLIENTS
     return result
+
+
+# At the end: _bench_imports uses this module's raw insert.
+from clientela.clients.management.commands import _bench_imports  # noqa: E402

@@ -346,6 +346,27 @@ def format_run(run: dict[str, Any]) -> list[str]:
             f"{insert['with_10_custom_fields_rows_per_second']:,} with 10 custom fields: {insert['slowdown']}x slower "
             f"(target <= {insert['target_slowdown']}x) {'PASS' if insert['met'] else 'MISS'}"
         )
+    if run.get("export"):
+        export = run["export"]
+        memory = export["memory"]
+        grown = f", +{memory['growth_mb']:,} MB during it" if memory.get("growth_mb") is not None else ""
+        lines.append(
+            f"  export   CSV of {export['rows']:,} clients × {export['columns']} columns (admin): "
+            f"{export['rows_per_second'] or 0:,} rows/s ({export['seconds']:,.2f} s); raw SELECT "
+            f"{export['raw_rows_per_second'] or 0:,} rows/s (the export takes {export['ratio']}× its time); "
+            f"{memory['method']} {memory['peak_mb']:,} MB{grown}"
+        )
+    if run.get("imports"):
+        imports = run["imports"]
+        raw = imports["raw"]
+        for name in ("csv", "xlsx"):
+            result = imports[name]
+            lines.append(
+                f"  import   {name.upper()} of {imports['rows']:,} new clients ({imports['file_mb'][name]} MB): "
+                f"{result['rows_per_second']:,} rows/s ({result['seconds']:,.1f} s, {result['rejected']} rejected), "
+                f"{result['ratio_to_raw']:.1%} of the raw insert's {raw['rows_per_second']:,} rows/s; "
+                f"{result['memory_method']} {result['peak_mb']:,} MB"
+            )
     if run.get("shares"):
         lines.append(
             f"  shares   {run['shares']['shares']:,} clients of other teams shared with the salesperson "

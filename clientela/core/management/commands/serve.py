@@ -26,6 +26,8 @@ class Command(BaseCommand):
                 "--bind", f"{options['host']}:{options['port']}",
                 "--workers", str(options["workers"]),
                 "--access-logfile", "-",
+                # Exports stream a whole register: a million clients take longer than gunicorn's 30 s default.
+                "--timeout", "600",
             ]
         )  # fmt: skip
         self.stdout.write(f"Clientela is running on http://{options['host']}:{options['port']}/ (Ctrl+C stops it)")

@@ -1,0 +1,747 @@
+"""Exports of the client list as CSV, XLSX or vCard, streamed in constant memory.
+
+What is exported is the client list a user sees (``client_list``, which starts from
+``visible_to(user)``: the same filters, search and status as the list page and the API), or the
+visible ones among ticked ids; the user needs the EXPORT action. Every cell is written by
+``columns.format_cell``, so that an exported file imported again over the same clients changes
+nothing; the header row is each column's label in the reader's language.
+
+How the rows are read: one query, the ``values_list`` of the needed columns with the primary contact
+joined (a ``FilteredRelation``), fetched ``CHUNK_SIZE`` rows at a time as ``.iterator()`` does (a
+server-side cursor on PostgreSQL, chunked fetches on SQLite) but without the ORM's per-row
+conversions; per chunk, one more query reads the chunk's group names. Each column's cells are made in
+one pass over the chunk (vocabularies such as kinds, languages, yes/no and options are formatted once
+per value), and the CSV text is joined in C, its cells quoted and neutralised one by one only in the
+columns where a scan finds a cell that needs it. No model instance is made per row, and no more than
+one chunk is ever held in memory. ``manage.py bench`` measures it (rows per second next to the raw
+SELECT, and the memory of a child process running it).
+
+Formulas: a cell that a spreadsheet would run as a formula (=, +, -, @, tab or CR first) is
+- in CSV prefixed with ' (``columns.neutralise``; the importer takes it off again);
+- in XLSX written as it is, as a text cell (``write_string``) with Excel's quote prefix style: the
+  cell shows exactly the stored value, and neither opening the file nor editing the cell turns it
+  into a formula. The importer's ``restore_neutralised`` leaves such a cell as it is; only a value
+  that itself starts with ' before a formula character ("'=x") is written neutralised ("''=x"), as
+  the importer would take its ' away otherwise. So the round trip is exact in both formats.
+
+Encodings (CSV only; vCard is always UTF-8): UTF-8 with a BOM (the default, for Excel), UTF-8,
+UTF-16, GB18030, Windows-1250, ISO-8859-2 and Windows-1252. The last three cannot hold every
+character (GB18030 can). What can be known before the file starts is checked first: header labels (the reader's
+language, custom field labels) that the encoding cannot hold refuse the export with a message. A
+character of the data that the encoding cannot hold is written as "?" (``TextEncoder.replaced``
+counts them; the command reports the count): whether there are any is known only once every row has
+been read, and by then the file is on its way.
+
+A failure part-way (the database gone, a worker stopped) never ends a file as if it were complete:
+a CSV gets a last line saying that the export failed and after how many clients, a vCard file a
+line that is not a card (address books refuse the file), and the error goes on up, so the server
+aborts the response (a browser reports the download as failed) and logs it. An XLSX file is made
+whole in a temporary file before the response starts, so it either arrives complete or the request
+fails with an error.
+"""
+
+import codecs
+import csv
+import functools
+import io
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+import xlsxwriter
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, models
+from django.db.models import FilteredRelation, Prefetch, Q
+from django.db.models.sql.constants import MULTI
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from clientela.accounts.models import Action, User
+from clientela.accounts.permissions import require_action
+from clientela.clients.fields import FieldDefinition, FieldType
+from clientela.clients.models import Client, ClientGroup, ClientQuerySet, Contact
+from clientela.clients.selectors import ClientFilters, StatusFilter, client_list
+from clientela.exchange import vcard
+from clientela.exchange.columns import (
+    BOOLEAN_KEYS,
+    CONTACT_PREFIX,
+    FORMULA_STARTS,
+    LANGUAGE_KEYS,
+    Column,
+    Part,
+    client_columns,
+    export_columns,
+    format_cell,
+    neutralise,
+    restore_neutralised,
+)
+from clientela.exchange.files import content_disposition
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2_000
+# Ticked ids one export takes (each is a query parameter; SQLite allows 32,766 per statement).
+MAX_SELECTED = 10_000
+
+
+class Format:
+    CSV = "csv"
+    XLSX = "xlsx"
+    VCARD = "vcf"
+    CHOICES = ((CSV, "CSV"), (XLSX, "XLSX (Excel)"), (VCARD, "vCard"))
+    VALUES = (CSV, XLSX, VCARD)
+
+
+CONTENT_TYPES = {
+    Format.CSV: "text/csv",
+    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.VCARD: vcard.CONTENT_TYPE,
+}
+
+DEFAULT_ENCODING = "utf-8-sig"
+# Python's codec → (the name in Content-Type, what the user picks from).
+ENCODINGS: dict[str, tuple[str, Any]] = {
+    "utf-8-sig": ("utf-8", gettext_lazy("UTF-8 with BOM (Excel)")),
+    "utf-8": ("utf-8", gettext_lazy("UTF-8")),
+    "utf-16": ("utf-16", gettext_lazy("UTF-16")),
+    "gb18030": ("gb18030", gettext_lazy("GB18030 (Simplified Chinese)")),
+    "cp1250": ("windows-1250", gettext_lazy("Windows-1250 (Central European)")),
+    "iso-8859-2": ("iso-8859-2", gettext_lazy("ISO-8859-2 (Central European)")),
+    "cp1252": ("windows-1252", gettext_lazy("Windows-1252 (Western European)")),
+}
+DELIMITERS: dict[str, Any] = {
+    ",": gettext_lazy("Comma"),
+    ";": gettext_lazy("Semicolon"),
+    "\t": gettext_lazy("Tab"),
+}
+# How a delimiter may be given in a URL or on the command line.
+DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t"}
+
+
+class ColumnSet:
+    ALL = "all"
+    SHOWN = "shown"
+    CHOICES = ((ALL, gettext_lazy("All columns")), (SHOWN, gettext_lazy("The list's columns")))
+    VALUES = (ALL, SHOWN)
+
+
+# The list page's columns (name and kind, the ids, country, e-mail and phone, owner, groups), with the
+# id first: a file to be imported again over the same clients matches them by it.
+SHOWN_KEYS = (
+    "id", "name", "kind", "registration_id", "tax_id", "vat_id", "country", "email", "phone", "owner", "groups",
+)  # fmt: skip
+
+# An XLSX sheet has 1,048,576 rows (one is the header) and a cell at most 32,767 characters.
+XLSX_MAX_ROWS = 1_048_575
+XLSX_MAX_CELL = 32_767
+
+
+def parse_delimiter(text: str) -> str:
+    """A delimiter as given (",", ";", a tab, or the words comma, semicolon, tab); ValidationError otherwise."""
+    delimiter = DELIMITER_WORDS.get(text.strip().lower(), text) if text.strip() else text
+    if delimiter not in DELIMITERS:
+        raise ValidationError(_("Choose a comma, a semicolon or a tab as the delimiter."), code="invalid")
+    return delimiter
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    format: str = Format.CSV
+    encoding: str = DEFAULT_ENCODING
+    delimiter: str = ","
+    column_set: str = ColumnSet.ALL
+    vcard_version: str = vcard.DEFAULT_VERSION
+
+    def __post_init__(self) -> None:
+        if self.format not in Format.VALUES:
+            raise ValidationError(_("Choose CSV, XLSX or vCard."), code="invalid")
+        if self.encoding not in ENCODINGS:
+            raise ValidationError(
+                _("Unknown encoding; use one of: %(encodings)s.") % {"encodings": ", ".join(ENCODINGS)},
+                code="invalid",
+            )
+        if self.delimiter not in DELIMITERS:
+            raise ValidationError(_("Choose a comma, a semicolon or a tab as the delimiter."), code="invalid")
+        if self.column_set not in ColumnSet.VALUES:
+            raise ValidationError(_("Choose all columns or the list's columns."), code="invalid")
+        if self.vcard_version not in vcard.VERSIONS:
+            raise ValidationError(
+                _("Unknown vCard version; use one of: %(versions)s.") % {"versions": ", ".join(vcard.VERSIONS)},
+                code="invalid",
+            )
+
+
+# Choosing the clients and the columns -----------------------------------------------------------------
+
+
+def export_queryset(*, user: User, filters: ClientFilters, selected: Sequence[int] | None = None) -> ClientQuerySet:
+    """The clients an export writes: the list for these filters, or the ticked ones the user may see.
+
+    Ticked clients are exported whatever the filters say (invalid ones too; merged ones never), in
+    the list's order.
+    """
+    if selected is None:
+        return client_list(user=user, filters=filters)
+    if len(selected) > MAX_SELECTED:
+        raise ValidationError(
+            _("Export at most %(count)s ticked clients at once, or export the list.")
+            % {"count": number_format(MAX_SELECTED, force_grouping=True)},
+            code="too_many",
+        )
+    everything = ClientFilters(status=StatusFilter.ALL, sort=filters.sort, custom_sort=filters.custom_sort)
+    return client_list(user=user, filters=everything).filter(pk__in=sorted(set(selected)))
+
+
+def columns_for(
+    column_set: str, *, shown_custom: Sequence[FieldDefinition] = (), status: str = StatusFilter.ACTIVE
+) -> list[Column]:
+    """The columns of an export: every column (``export_columns``), or the list page's.
+
+    The list's columns are its fixed ones (as far as the field settings show them), the status when
+    invalid clients are listed too, and the custom fields chosen as extra columns (``shown_custom``).
+    """
+    every = client_columns()
+    if column_set == ColumnSet.ALL:
+        return export_columns(every)
+    by_key = {column.key: column for column in every}
+    keys = [*SHOWN_KEYS, *(["status"] if status != StatusFilter.ACTIVE else [])]
+    chosen = [by_key[key] for key in keys if key in by_key]
+    custom_keys = {f"cf:{definition.name}" for definition in shown_custom}
+    return chosen + [column for column in every if column.key in custom_keys]
+
+
+# Rows ------------------------------------------------------------------------------------------------
+
+# A cell is neutralised only when it starts with one of these (``neutralise`` decides the rest); "'"
+# too, so that a rule for cells that already start with it would be honoured.
+_FORMULA_FIRST = frozenset(FORMULA_STARTS) | {"'"}
+# Whether any cell of a column starts with one of them, asked of the cells joined each after a NUL: one
+# scan in C per column and chunk, so that cells are gone through one by one only in the columns that
+# have such a cell.
+_FORMULA_CELL = re.compile("\x00[" + re.escape("".join(sorted(_FORMULA_FIRST))) + "]")
+_WORD_KEYS = BOOLEAN_KEYS | LANGUAGE_KEYS | {"kind", "status"}
+_WORD_TYPES = {FieldType.BOOLEAN, FieldType.CHOICE}
+_PRIMARY_CONTACT = "primary_contact"
+
+Cells = Sequence[str]
+# A column's cells from the chunk's values (column by column) and its clients' groups.
+Converter = Callable[[list[Sequence[Any]], dict[int, str]], Cells]
+
+
+def _formatter(column: Column) -> Callable[[Sequence[Any]], Cells]:
+    """How a column's values become cells, made once per column (``format_cell``'s results)."""
+    definition = column.definition
+    if column.key in _WORD_KEYS or (
+        column.part == Part.CUSTOM and definition is not None and definition.field_type in _WORD_TYPES
+    ):
+        return _Words(column).convert
+    if column.part == Part.CUSTOM:
+        return lambda values: ["" if value is None else format_cell(column, value) for value in values]
+    if column.key == "id":
+        return lambda values: [str(value) for value in values]  # as format_cell writes an id
+    # A stored text is its own cell, and nothing (no primary contact) an empty one: format_cell's rules
+    # for these columns, without a call per cell.
+    return lambda values: [
+        value if value.__class__ is str else "" if value is None else format_cell(column, value) for value in values
+    ]
+
+
+def _is_stored_text(name: str) -> bool:
+    """A text column that is never NULL: its values are their own cells as they come from the database."""
+    try:
+        field = Client._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, models.CharField | models.TextField) and not field.null
+
+
+class _Words(dict):
+    """A column of few values (kinds, languages, yes/no, options): each formatted once per export."""
+
+    def __init__(self, column: Column) -> None:
+        super().__init__()
+        self.column = column
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = format_cell(self.column, value)
+        return text
+
+    def convert(self, values: Iterable[Any]) -> list[str]:
+        try:
+            return [self[value] for value in values]
+        except TypeError:  # an unhashable value (a list where one value was expected)
+            return [format_cell(self.column, value) for value in values]
+
+
+class ClientRows:
+    """The rows of a client export, a chunk at a time: each cell as ``format_cell`` writes it.
+
+    The writers make formula cells harmless, each in its own way. ``count`` says how many rows were
+    read so far.
+
+    One query reads the clients with their primary contact (a filtered join) and one per chunk the
+    chunk's group names. The rows are taken as the database driver gives them: no model, no
+    per-row conversion by the ORM; each column is converted in one pass over the chunk.
+    """
+
+    def __init__(
+        self,
+        clients: ClientQuerySet,
+        columns: Sequence[Column],
+        *,
+        chunk_size: int | None = None,
+    ) -> None:
+        self.clients = clients
+        self.columns = list(columns)
+        self.chunk_size = chunk_size or CHUNK_SIZE
+        self.count = 0
+        self._fields: list[str] = ["id"]
+        self._groups_column: Column | None = None
+        self._converters = [self._converter(column) for column in self.columns]
+
+    def header(self) -> list[str]:
+        return [column.label for column in self.columns]
+
+    def query(self) -> Any:
+        """The main query: the clients' columns this export reads, in the list's order."""
+        clients = self.clients
+        if any(name.startswith(f"{_PRIMARY_CONTACT}__") for name in self._fields):
+            primary = FilteredRelation("contacts", condition=Q(contacts__is_primary=True))
+            clients = clients.annotate(**{_PRIMARY_CONTACT: primary})
+        return clients.values_list(*self._fields)
+
+    def chunks(self) -> Iterator[list[tuple[str, ...]]]:
+        """The rows, a chunk at a time."""
+        for columns in self.column_chunks():
+            yield list(zip(*columns, strict=True))
+
+    def column_chunks(self) -> Iterator[list[Cells]]:
+        """The cells of a chunk of rows, column by column."""
+        query = self.query()
+        # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
+        # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
+        chunked = not connections[query.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        compiler = query.query.get_compiler(using=query.db)
+        custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
+        for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
+            values: list[Sequence[Any]] = list(zip(*batch, strict=True))
+            if custom is not None:
+                values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
+            groups = self._group_names(values[0]) if self._groups_column is not None else {}
+            texts = [convert(values, groups) for convert in self._converters]
+            self.count += len(batch)
+            yield texts
+
+    # One converter per column, made once -----------------------------------------------------------
+
+    def _position(self, name: str) -> int:
+        if name not in self._fields:
+            self._fields.append(name)
+        return self._fields.index(name)
+
+    def _converter(self, column: Column) -> Converter:
+        cells = _formatter(column)
+        key = column.key
+        if column.part == Part.CUSTOM:
+            at, name = self._position("custom_fields"), column.custom_name
+            return lambda values, groups: cells([stored.get(name) if stored else None for stored in values[at]])
+        if key == "groups":
+            self._groups_column = column  # formatted once per client when the chunk's groups are read
+            return lambda values, groups: [groups.get(pk, "") for pk in values[0]]
+        if column.part == Part.CONTACT:
+            part = key.removeprefix(CONTACT_PREFIX)
+            if part == "name":  # the whole name, as a contact shows it
+                first = self._position(f"{_PRIMARY_CONTACT}__first_name")
+                last = self._position(f"{_PRIMARY_CONTACT}__last_name")
+                return lambda values, groups: cells(
+                    [f"{a or ''} {b or ''}".strip() for a, b in zip(values[first], values[last], strict=True)]
+                )
+            at = self._position(f"{_PRIMARY_CONTACT}__{part}")  # NULL where a client has no primary contact
+            return lambda values, groups: cells(values[at])
+        name = "owner__username" if key == "owner" else key
+        at = self._position(name)
+        if key not in _WORD_KEYS and (key == "owner" or _is_stored_text(name)):
+            return lambda values, groups: values[at]
+        return lambda values, groups: cells(values[at])
+
+    def _group_names(self, ids: Sequence[int]) -> dict[int, str]:
+        """Each client's groups by name, as the groups column writes them (one query for the chunk)."""
+        names: dict[int, list[str]] = {}
+        database = self.clients.db
+        with connections[database].cursor() as cursor:
+            if connections[database].vendor == "postgresql":  # one array parameter: planned and sent faster
+                cursor.execute(_memberships_sql(database, 0), [list(ids)])
+            else:
+                cursor.execute(_memberships_sql(database, len(ids)), list(ids))
+            for client_id, name in cursor.fetchall():
+                names.setdefault(client_id, []).append(name)
+        column = self._groups_column
+        return {client_id: format_cell(column, found) for client_id, found in names.items()} if column else {}
+
+
+@functools.cache
+def _memberships_sql(database: str, count: int) -> str:
+    """The group names of ``count`` clients (0: of an array of ids, on PostgreSQL), by name.
+
+    Written out once per size, as the ORM would spend more time preparing a chunk's 2,000 ids one by
+    one (``__in``) than the export spends on the chunk.
+    """
+    quote = connections[database].ops.quote_name
+    through, group = Client.groups.through._meta, ClientGroup._meta
+    client_id = quote(str(through.get_field("client").column))
+    group_id = quote(str(through.get_field("clientgroup").column))
+    name, pk = quote(str(group.get_field("name").column)), quote(str(group.pk.column))
+    among = "= ANY(%s)" if count == 0 else f"IN ({', '.join(['%s'] * count)})"
+    return (
+        f"SELECT m.{client_id}, g.{name} FROM {quote(through.db_table)} m "
+        f"JOIN {quote(group.db_table)} g ON g.{pk} = m.{group_id} "
+        f"WHERE m.{client_id} {among} ORDER BY g.{name}, g.{pk}"
+    )
+
+
+# Encoding ------------------------------------------------------------------------------------------
+
+
+class TextEncoder:
+    """Text to bytes in one encoding, piece by piece (one BOM at the start, for the encodings that have one).
+
+    A character the encoding cannot hold is written as "?"; ``replaced`` counts them.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._encoder = codecs.getincrementalencoder(encoding)("strict")
+        self.replaced = 0
+
+    def encode(self, text: str) -> bytes:
+        try:
+            return self._encoder.encode(text)
+        except UnicodeEncodeError:
+            # Rare: only the lossy encodings (and lone surrogates) get here, so count the cost only now.
+            self.replaced += len(text) - len(text.encode(self.encoding, "ignore").decode(self.encoding))
+            self._encoder.errors = "replace"
+            try:
+                return self._encoder.encode(text)
+            finally:
+                self._encoder.errors = "strict"
+
+
+def check_encodable(texts: Iterable[str], encoding: str) -> None:
+    """Refuse, before anything is written, texts of the file's frame (its header) that the encoding cannot hold."""
+    for text in texts:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            raise ValidationError(
+                _(
+                    "The column “%(label)s” cannot be written in %(encoding)s. Choose UTF-8 (with BOM for "
+                    "Excel), or an encoding for this language."
+                )
+                % {"label": text, "encoding": ENCODINGS[encoding][0]},
+                code="encoding",
+            ) from None
+
+
+# Writers -------------------------------------------------------------------------------------------
+
+
+# The failure line starts with this in every language, so that a program can tell a cut file.
+FAILURE_MARK = "EXPORT FAILED"
+
+
+def failure_notice(count: int) -> str:
+    """The last line of a file whose export failed part-way: the fixed mark, then why in the reader's language."""
+    reason = ngettext(
+        "This file is incomplete: it stops after %(count)d client. Export again.",
+        "This file is incomplete: it stops after %(count)d clients. Export again.",
+        count,
+    ) % {"count": count}
+    return f"{FAILURE_MARK}: {reason}"
+
+
+@dataclass
+class Tally:
+    """What a streamed export has written so far: clients, and characters its encoding could not hold."""
+
+    count: int = 0
+    replaced: int = 0
+
+
+def csv_chunks(
+    rows: ClientRows, *, encoding: str = DEFAULT_ENCODING, delimiter: str = ",", tally: Tally | None = None
+) -> Generator[bytes, None, None]:
+    """The CSV file, the header first and then a piece per chunk of rows (see the module's docstring)."""
+    tally = tally or Tally()
+    encoder = TextEncoder(encoding)
+    lines = _CsvLines(delimiter)
+
+    def encoded(text: str) -> bytes:
+        data = encoder.encode(text)
+        tally.count, tally.replaced = rows.count, encoder.replaced
+        return data
+
+    yield encoded(lines.row([neutralise(label) for label in rows.header()]))
+    try:
+        for columns in rows.column_chunks():
+            yield encoded(lines.chunk(columns))
+    except GeneratorExit:  # the reader went away: nothing more to write
+        raise
+    except BaseException:  # a stopped worker (SystemExit) too: say so in the file, then go on failing
+        logger.exception("The CSV export failed after %d rows.", rows.count)
+        yield encoded(lines.row([failure_notice(rows.count)]))
+        raise
+
+
+class _CsvLines:
+    """CSV text as ``csv.writer`` writes it (minimal quoting, CRLF), a chunk of rows at a time from its columns,
+    formula cells neutralised.
+
+    A column's cells are gone through one by one only when one of them needs it (a formula character
+    first; a delimiter, a quote or a line break in it), which a scan of the column's cells, joined
+    each after a NUL, tells; the rows are then joined in C.
+    """
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self._special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+        buffer = io.StringIO()
+        self._buffer, self._writer = buffer, csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+
+    def row(self, cells: Sequence[str]) -> str:
+        """One row through ``csv.writer`` itself."""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue()
+
+    def chunk(self, columns: list[Cells]) -> str:
+        if not columns or not columns[0]:
+            return ""
+        if len(columns) == 1:  # csv.writer quotes an empty lone cell, to tell it from an empty line
+            return "".join(self.row([_neutralise(cell)]) for cell in columns[0])
+        written = [self._written(cells) for cells in columns]
+        return "\r\n".join(map(self.delimiter.join, zip(*written, strict=True))) + "\r\n"
+
+    def _written(self, cells: Cells) -> Cells:
+        joined = "\x00".join(cells)  # the first cell has no NUL before it: looked at apart
+        if cells[0][:1] in _FORMULA_FIRST or _FORMULA_CELL.search(joined) is not None:
+            cells = [_neutralise(cell) for cell in cells]
+        special = self._special
+        if special.search(joined) is None:
+            return cells
+        return ['"' + cell.replace('"', '""') + '"' if special.search(cell) else cell for cell in cells]
+
+
+def _neutralise(text: str) -> str:
+    return neutralise(text) if text[:1] in _FORMULA_FIRST else text
+
+
+def vcard_chunks(
+    clients: ClientQuerySet, *, version: str = vcard.DEFAULT_VERSION, tally: Tally | None = None
+) -> Generator[bytes, None, None]:
+    """The vCard file (UTF-8): each client's card and its contacts' cards, a chunk of clients at a time."""
+    tally = tally or Tally()
+    contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "last_name", "id"))
+    pieces: list[str] = []
+
+    def counted() -> Iterator[Client]:
+        for client in clients.prefetch_related(contacts).iterator(chunk_size=CHUNK_SIZE):
+            yield client
+            tally.count += 1
+
+    try:
+        for text in vcard.clients_vcards(counted(), version=version):
+            pieces.append(text)
+            if len(pieces) >= 200:
+                yield "".join(pieces).encode("utf-8")
+                pieces = []
+        yield "".join(pieces).encode("utf-8")
+    except GeneratorExit:
+        raise
+    except BaseException:
+        logger.exception("The vCard export failed after %d clients.", tally.count)
+        # Not a card: an address book refuses the file rather than take it as complete.
+        yield ("".join(pieces) + failure_notice(tally.count) + "\r\n").encode("utf-8")
+        raise
+
+
+def write_xlsx(rows: ClientRows, target: str | IO[bytes]) -> int:
+    """The rows as an XLSX workbook of one sheet, written to ``target`` in constant memory; returns the row count.
+
+    The workbook is assembled into ``target`` only at the end: on any error (among them a
+    ValidationError when the rows do not fit a sheet: over a million rows, a cell over 32,767
+    characters) nothing is written there, and the rows kept on disk meanwhile are removed.
+    """
+    with tempfile.TemporaryDirectory(prefix="clientela-xlsx-") as scratch:
+        workbook = xlsxwriter.Workbook(
+            target,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": scratch,
+            },
+        )
+        sheet = workbook.add_worksheet(_sheet_name(_("Clients")))
+        bold = workbook.add_format({"bold": True})
+        as_text = workbook.add_format({"quote_prefix": True})
+        header = rows.header()
+        for index, label in enumerate(header):
+            sheet.set_column(index, index, min(max(len(label) + 2, 12), 40))
+        sheet.freeze_panes(1, 0)
+        for index, label in enumerate(header):
+            sheet.write_string(0, index, _xlsx_text(label), as_text if label[:1] in _FORMULA_FIRST else bold)
+        number = 0
+        for chunk in rows.chunks():
+            if number + len(chunk) > XLSX_MAX_ROWS:
+                raise ValidationError(_too_many_for_xlsx(), code="too_many")
+            for row in chunk:
+                number += 1
+                for index, text in enumerate(row):
+                    if not text:
+                        continue
+                    if len(text) > XLSX_MAX_CELL:
+                        raise ValidationError(
+                            _("“%(label)s” of a client is longer than an XLSX cell holds; export CSV instead.")
+                            % {"label": header[index]},
+                            code="too_long",
+                        )
+                    if text[:1] in _FORMULA_FIRST:
+                        # Shown as typed and never run (Excel's quote prefix); escaped only where the
+                        # importer's restore_neutralised would otherwise take a ' of the value away.
+                        sheet.write_string(number, index, _xlsx_text(text), as_text)
+                    else:
+                        sheet.write_string(number, index, text)
+        workbook.close()
+    return number
+
+
+def _xlsx_text(text: str) -> str:
+    """A cell's text as an XLSX file holds it: as it is, unless reading it back would change it ("'=x")."""
+    return neutralise(text) if restore_neutralised(text) != text else text
+
+
+def _too_many_for_xlsx() -> str:
+    return _("An XLSX sheet holds at most %(count)s clients; export CSV instead.") % {
+        "count": number_format(XLSX_MAX_ROWS, force_grouping=True)
+    }
+
+
+def _sheet_name(text: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in text).strip(" '")
+    return cleaned[:31] or "Clients"
+
+
+# One export ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientExport:
+    """An export ready to be written: which clients, which columns, in which format."""
+
+    clients: ClientQuerySet
+    columns: list[Column]
+    options: ExportOptions
+    language: str
+    tally: Tally = field(default_factory=Tally)  # filled in as the file is streamed
+
+    @property
+    def content_type(self) -> str:
+        if self.options.format == Format.CSV:
+            return f"{CONTENT_TYPES[Format.CSV]}; charset={ENCODINGS[self.options.encoding][0]}"
+        return CONTENT_TYPES[self.options.format]
+
+    def filename(self, day: date) -> str:
+        return f"clients-{day.isoformat()}.{self.options.format}"
+
+    def rows(self) -> ClientRows:
+        return ClientRows(self.clients, self.columns)
+
+    def check(self) -> None:
+        """What can be refused before the file starts: a header the chosen encoding cannot hold, too many
+        rows for an XLSX sheet (counted only that far)."""
+        if self.options.format == Format.CSV:
+            with translation.override(self.language):
+                check_encodable(self.rows().header(), self.options.encoding)
+        elif (
+            self.options.format == Format.XLSX and self.clients.order_by()[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS
+        ):
+            raise ValidationError(_too_many_for_xlsx(), code="too_many")
+
+    def stream(self) -> Iterator[bytes]:
+        """The CSV or vCard file, piece by piece, in the language the export was made in."""
+        options = self.options
+        if options.format == Format.CSV:
+            pieces = csv_chunks(self.rows(), encoding=options.encoding, delimiter=options.delimiter, tally=self.tally)
+        elif options.format == Format.VCARD:
+            pieces = vcard_chunks(self.clients, version=options.vcard_version, tally=self.tally)
+        else:
+            raise ValueError("An XLSX file is written whole: use write_xlsx.")
+        return _in_language(pieces, self.language)
+
+    def write_xlsx(self, target: str | IO[bytes]) -> int:
+        with translation.override(self.language):
+            self.tally.count = write_xlsx(self.rows(), target)
+        return self.tally.count
+
+
+def client_export(
+    *,
+    user: User,
+    filters: ClientFilters,
+    options: ExportOptions,
+    selected: Sequence[int] | None = None,
+    shown_custom: Sequence[FieldDefinition] = (),
+) -> ClientExport:
+    """An export of the clients the user sees (the list for ``filters``, or the ``selected`` ones); needs EXPORT."""
+    require_action(user, Action.EXPORT)
+    clients = export_queryset(user=user, filters=filters, selected=selected)
+    status = StatusFilter.ALL if selected is not None else filters.status
+    columns = columns_for(options.column_set, shown_custom=shown_custom, status=status)
+    return ClientExport(clients=clients, columns=columns, options=options, language=translation.get_language() or "en")
+
+
+def file_response(export: ClientExport) -> HttpResponseBase:
+    """The export as a download: CSV and vCard streamed as they are read, XLSX made whole first (errors raise here)."""
+    response: HttpResponseBase
+    if export.options.format == Format.XLSX:
+        # A temporary file with no name on disk: gone once the response has sent and closed it.
+        target: Any = tempfile.TemporaryFile(prefix="clientela-export-")  # noqa: SIM115
+        try:
+            export.write_xlsx(target)
+        except BaseException:
+            target.close()
+            raise
+        target.seek(0)
+        response = FileResponse(target, content_type=export.content_type)
+    else:
+        response = StreamingHttpResponse(export.stream(), content_type=export.content_type)
+        response["X-Accel-Buffering"] = "no"  # a proxy passes each piece on as it comes
+    response["Content-Disposition"] = content_disposition(export.filename(timezone.localdate()))
+    # A record's data: never kept by a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _in_language(pieces: Generator[bytes, None, None], language: str) -> Iterator[bytes]:
+    """Each piece made with ``language`` active (a streamed body is made after the view has returned)."""
+    try:
+        while True:
+            with translation.override(language):
+                try:
+                    piece = next(pieces)
+                except StopIteration:
+                    return
+            yield piece
+    finally:
+        pieces.close()  # a reader that went away ends the query now
