@@ -779,6 +779,23 @@ def _database_url() -> str | None:
     return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
+def run_child(code: str, arguments: list[str], *, database_url: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python on the same database; the JSON object it prints last."""
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        env={**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"A benchmark's child process failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}"
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def measure_export(team: Team) -> dict[str, Any]:
     """The admin's whole list as CSV into a null sink: rows per second next to the raw SELECT of the same
     columns (same process, same chunks), and the memory the export takes: the peak RSS of a fresh child
@@ -801,17 +818,7 @@ def measure_export(team: Team) -> dict[str, Any]:
     }
     url = _database_url()
     if url is not None:
-        completed = subprocess.run(
-            [sys.executable, "-c", _EXPORT_CHILD, team.admin.username],
-            env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"},
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"The export's child process failed: {completed.stderr[-2000:]}")
-        child = json.loads(completed.stdout.strip().splitlines()[-1])
+        child = run_child(_EXPORT_CHILD, [team.admin.username], database_url=url)
         result["memory"] = {
             "method": "child process peak RSS",
             "peak_mb": child["peak_rss_mb"],

@@ -11,10 +11,6 @@ child's maximum resident set size.
 
 import csv
 import io
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -22,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
@@ -101,7 +96,7 @@ def _import(path: Path, user: str) -> dict[str, Any]:
     In a child process when one can open the database (its peak memory is then its own); in this
     process for an in-memory test database, with tracemalloc's peak of Python's allocations.
     """
-    from clientela.clients.management.commands._bench import _database_url
+    from clientela.clients.management.commands._bench import _database_url, run_child
 
     url = _database_url()
     began = time.perf_counter()
@@ -112,17 +107,7 @@ def _import(path: Path, user: str) -> dict[str, Any]:
         tracemalloc.stop()
         method = "tracemalloc peak (in-memory database)"
     else:
-        completed = subprocess.run(
-            [sys.executable, "-c", _IMPORT_CHILD, str(path), user, MATCH_KEYS],
-            env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"},
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"import_clients failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
-        peak = json.loads(completed.stdout.strip().splitlines()[-1])["peak_rss_mb"]
+        peak = run_child(_IMPORT_CHILD, [str(path), user, MATCH_KEYS], database_url=url)["peak_rss_mb"]
         method = "child process peak RSS"
     wall = time.perf_counter() - began
     job = ImportJob.objects.order_by("-id").first()
