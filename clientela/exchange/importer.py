@@ -21,10 +21,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -122,6 +124,8 @@ class Importer:
             for index, key in enumerate(job.mapping)
             if key and key in by_key and by_key[key].importable
         ]
+        # Whether the file has a column for the client's name (a people file without one updates by other keys).
+        self.names_clients = any(column.key == "name" for _index, column in self.mapped)
         self.labels: dict[str, str] = {column.key: column.label for column in self.columns}
         self.labels.update({f"cf_{c.custom_name}": c.label for c in self.columns if c.part == cols.Part.CUSTOM})
         self.match_keys = [key for key in (job.match_keys or []) if key in self._known_keys()]
@@ -146,8 +150,7 @@ class Importer:
 
     # The pass ------------------------------------------------------------------------------------
 
-    def run(self, table: Table | None = None) -> Counter:
-        table = table or self.open()
+    def run(self, table: Table) -> Counter:
         began = time.perf_counter()
         if self.job.all_or_nothing and not self.dry_run:
             with transaction.atomic():
@@ -161,10 +164,11 @@ class Importer:
         self.counts["seconds"] = time.perf_counter() - began  # type: ignore[assignment]
         return self.counts
 
-    def open(self) -> Table:
+    def open(self, path: Path) -> Table:
+        """The job's file as the wizard set it up to be read (``path``: a local copy of it)."""
         job = self.job
         return open_table(
-            job.file.path if hasattr(job.file, "path") else job.file.name,  # type: ignore[arg-type]
+            path,
             filename=job.filename,
             encoding=job.encoding or None,
             delimiter=job.delimiter or None,
@@ -305,8 +309,38 @@ class Importer:
             for index, column in self.mapped:
                 if column.key == key and index < len(row.cells) and row.cells[index].strip():
                     row.contact[CONTACT_FIELDS[key]] = cols.restore_neutralised(row.cells[index].strip())
+        self._settle_people(row)
         row.keys += self._key_values(row)
         row.parse_messages = list(row.messages)
+
+    def _settle_people(self, row: Row) -> None:
+        """Whose row it is when a person is named: a contact at the row's organisation, or the client.
+
+        A person's card or a people export names a person and (usually) their organisation. With an
+        organisation, the organisation is the client (a company, even where a vCard says its card is
+        a person's) and the person's e-mail and phone are theirs; without one, the person is the
+        client (an individual).
+        """
+        person = [str(row.contact[part]) for part in ("first_name", "last_name") if row.contact.get(part)]
+        if person and cols.fold(" ".join(person)) == cols.fold(str(row.values.get("name") or "")):
+            # An organisation's own card names it twice (FN and ORG): no person there.
+            row.contact = {}
+            return
+        if not person:
+            return
+        if row.values.get("name"):
+            if row.values.get("kind") == ClientKind.INDIVIDUAL:
+                row.values["kind"] = ClientKind.COMPANY
+                for part in ("email", "phone"):
+                    if row.values.get(part) and not row.contact.get(part):
+                        row.contact[part] = row.values.pop(part)
+        elif self.names_clients and row.values.get("kind") in (None, ClientKind.INDIVIDUAL):
+            row.values["name"] = " ".join(person)
+            row.values["kind"] = ClientKind.INDIVIDUAL
+            for part in ("email", "phone", "language"):
+                if row.contact.get(part) and not row.values.get(part):
+                    row.values[part] = row.contact[part]
+            row.contact = {}
 
     def _owner(self, text: str, row: Row) -> User | None:
         owner = self.team.get(text.casefold())
@@ -326,7 +360,7 @@ class Importer:
             MatchKey.TAX_ID: lambda v: clean_tax_id(v, country),
             MatchKey.REGISTRATION_ID: lambda v: clean_registration_id(v, country),
             MatchKey.VAT_ID: lambda v: clean_vat_id(v, country),
-            MatchKey.EMAIL: clean_email,
+            MatchKey.EMAIL: lambda v: clean_email(v).lower(),  # matched ignoring case, as the index folds it
         }
         for key in self.match_keys:
             if key == MatchKey.ID and row.record_id is not None:
@@ -339,14 +373,10 @@ class Importer:
                 # Tax and registration ids are national (a Czech and a Slovak IČO can be the same
                 # number): they match within the row's country, or anywhere when the row has none.
                 found.append((key, (value, country) if key in NATIONAL_KEYS else value))
-            elif (
-                key == MatchKey.NAME_COUNTRY
-                and values.get("name")
-                and values.get("country")
-                and values.get("kind") != ClientKind.INDIVIDUAL
-            ):
-                # A company's legal name is unique in its country; two people may share a name.
-                found.append((key, (" ".join(str(values["name"]).split()).casefold(), values["country"])))
+            elif key == MatchKey.NAME_COUNTRY and values.get("name") and values.get("kind") != ClientKind.INDIVIDUAL:
+                # A company's legal name is unique in its country (two people may share a name); a row
+                # without a country (a person's card naming their firm) matches the name anywhere.
+                found.append((key, (" ".join(str(values["name"]).split()).casefold(), values.get("country") or "")))
             elif key.startswith(cols.CUSTOM_PREFIX):
                 name = key.removeprefix(cols.CUSTOM_PREFIX)
                 definition = next(d for d in self.fields if d.name == name)
@@ -401,16 +431,25 @@ class Importer:
 
     def _lookup(self, wanted: dict[str, set[Any]]) -> dict[tuple[str, Any], list[int]]:
         """One query per key for the whole batch, among the clients the importer can see."""
-        visible = Client.objects.visible_to(self.user).exclude(status=ClientStatus.MERGED)
+        # status IN (…) rather than "not merged": the id indexes lead with the status.
+        visible = (
+            Client.objects.visible_to(self.user)
+            .filter(status__in=[ClientStatus.ACTIVE, ClientStatus.INVALID])
+            .order_by()  # no sort: the hits are only gathered
+        )
         found: dict[tuple[str, Any], list[int]] = {}
         for key, values in wanted.items():
             hits: list[tuple[int, Any]]
             if key == MatchKey.NAME_COUNTRY:
                 names = {name for name, _country in values}
-                rows = visible.filter(kind=ClientKind.COMPANY, country__in={c for _n, c in values})
-                rows = rows.filter(name__in=self._name_forms(names))
-                named = rows.values_list("pk", "name", "country")
-                hits = [(pk, (" ".join(name.split()).casefold(), country)) for pk, name, country in named]
+                rows = visible.filter(kind=ClientKind.COMPANY, name__in=self._name_forms(names))
+                countries = {country for _name, country in values}
+                if "" not in countries:
+                    rows = rows.filter(country__in=countries)
+                hits = []
+                for pk, name, country in rows.values_list("pk", "name", "country"):
+                    folded = " ".join(name.split()).casefold()
+                    hits += [(pk, (folded, country)), (pk, (folded, ""))]
             elif key.startswith(cols.CUSTOM_PREFIX):
                 name = key.removeprefix(cols.CUSTOM_PREFIX)
                 hits = list(
@@ -423,6 +462,12 @@ class Importer:
                 hits = []
                 for pk, number, country in visible.filter(**{f"{key}__in": numbers}).values_list("pk", key, "country"):
                     hits += [(pk, (number, country)), (pk, (number, ""))]
+            elif key == MatchKey.EMAIL:
+                hits = list(
+                    visible.alias(email_folded=Lower("email"))
+                    .filter(email_folded__in=list(values))
+                    .values_list("pk", Lower("email"))
+                )
             else:
                 field_name = "pk" if key == MatchKey.ID else key
                 hits = list(visible.filter(**{f"{field_name}__in": list(values)}).values_list("pk", field_name))
@@ -511,8 +556,17 @@ class Importer:
             }
         return _("No client matches this row and this import only updates clients.")
 
+    @staticmethod
+    def _variants(keys: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        """The row's keys, and for those kept with a country the same without it (rows that name none)."""
+        found = list(keys)
+        for key, value in keys:
+            if isinstance(value, tuple) and value[1]:
+                found.append((key, (value[0], "")))
+        return found
+
     def _remember(self, row: Row, client_id: int | None) -> None:
-        for key, value in row.keys:
+        for key, value in self._variants(row.keys):
             self.index.setdefault((key, value), (client_id, row.number))
             if client_id is not None:
                 self.index[(key, value)] = (client_id, row.number)
@@ -609,7 +663,7 @@ class Importer:
 
     def _forget(self, row: Row) -> None:
         """A row that made nothing: later rows must not take it for their client."""
-        for key, value in row.keys:
+        for key, value in self._variants(row.keys):
             if self.index.get((key, value)) == (None, row.number):
                 del self.index[(key, value)]
 

@@ -43,6 +43,7 @@ from clientela.exchange.models import (
     RowOutcome,
 )
 from clientela.exchange.readers import ImportFileError, Table, detect_format, open_table
+from clientela.exchange.storage import local_path
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +63,15 @@ def _ensure_editable(job: ImportJob) -> None:
 
 
 def _read(job: ImportJob, **overrides: Any) -> Table:
-    return open_table(
-        Path(job.file.path),
-        filename=job.filename,
-        encoding=overrides.get("encoding", job.encoding) or None,
-        delimiter=overrides.get("delimiter", job.delimiter) or None,
-        sheet=overrides.get("sheet", job.sheet) or None,
-        header_row=overrides.get("header_row"),
-    )
+    with local_path(job.file) as path:
+        return open_table(
+            path,
+            filename=job.filename,
+            encoding=overrides.get("encoding", job.encoding) or None,
+            delimiter=overrides.get("delimiter", job.delimiter) or None,
+            sheet=overrides.get("sheet", job.sheet) or None,
+            header_row=overrides.get("header_row"),
+        )
 
 
 def _take_table(job: ImportJob, table: Table) -> None:
@@ -106,8 +108,8 @@ def import_upload(*, user: User, file: Any, filename: str, max_bytes: int | None
     job = ImportJob(user=user, filename=Path(filename).name[:255], size=size or 0)
     job.file.save(f"import{Path(filename).suffix.lower()[:6]}", File(file), save=False)
     try:
-        table = open_table(Path(job.file.path), filename=filename, max_bytes=limit)
-        _take_table(job, table)
+        with local_path(job.file) as path:
+            _take_table(job, open_table(path, filename=filename, max_bytes=limit))
     except Exception:
         job.file.delete(save=False)
         raise
@@ -285,9 +287,10 @@ def import_execute(job_id: int, *, on_progress: Any = None) -> ImportJob | None:
 
     try:
         importer = Importer(job, dry_run=job.is_dry_run, progress=progress)
-        table = importer.open()
-        ImportJob.objects.filter(pk=job_id).update(total_rows=table.count_rows())
-        counts = importer.run(table)
+        with local_path(job.file) as path:
+            table = importer.open(path)
+            ImportJob.objects.filter(pk=job_id).update(total_rows=table.count_rows())
+            counts = importer.run(table)
     except (ImportFileError, DomainError) as error:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED, finished_at=timezone.now(), error=str(error)

@@ -524,3 +524,48 @@ def test_a_file_that_breaks_part_way_is_refused_with_the_row_before_anything_is_
     assert "252" in job.error and "utf-8" in job.error.lower()
     assert job.processed_rows == 0
     assert not Client.objects.exists()
+
+
+def test_an_e_mail_matches_whatever_its_case(alice, alice_client):
+    upload = csv_file([["Name", "Country", "E-mail", "City"], ["Modrá Vlna", "CZ", "INFO@ModraVlna.cz", "Jihlava"]])
+
+    job = run(alice, upload, {"Name": "name", "Country": "country", "E-mail": "email", "City": "billing_city"},
+              match_keys=["email"])  # fmt: skip
+
+    assert outcomes(job) == [(2, "update")]
+    alice_client.refresh_from_db()
+    assert alice_client.billing_city == "Jihlava"
+    assert Client.objects.count() == 1
+
+
+VCARDS = (
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Modrá Vlna s.r.o.\r\nORG:Modrá Vlna s.r.o.\r\n"
+    "EMAIL;TYPE=work:info@modravlna.cz\r\nADR;TYPE=work:;;Kounicova 684/12a;Brno;;602 00;Česko\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Dvořák;Jiří;;;\r\nFN:Jiří Dvořák\r\nORG:Modrá Vlna s.r.o.\r\n"
+    "TITLE:Jednatel\r\nEMAIL;TYPE=INTERNET,WORK:jiri@modravlna.cz\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Țurcanu;Ștefan;;;\r\nFN:Ștefan Țurcanu\r\nEMAIL:stefan@example.ro\r\n"
+    "ADR;TYPE=home:;;Str. Mihai Eminescu 5;Timișoara;;300011;România\r\nEND:VCARD\r\n"
+)
+
+
+def test_a_vcard_file_makes_the_organisation_once_its_people_contacts_and_a_lone_person_a_client(alice):
+    upload = SimpleUploadedFile("contacts.vcf", VCARDS.encode("utf-8"), content_type="text/vcard")
+    job = services.import_upload(user=alice, file=upload, filename=upload.name)
+    services.import_set_options(job=job, user=alice, mapping=job.mapping, match_keys=["email", "name_country"])
+    services.import_start(job=job, user=alice, dry_run=False, enqueue=False)
+
+    job = services.import_execute(job.pk)
+
+    assert outcomes(job) == [(1, "create"), (2, "update"), (3, "create")]
+    company = Client.objects.get(name="Modrá Vlna s.r.o.")
+    assert (company.kind, company.email, company.country, company.billing_city) == (
+        "company", "info@modravlna.cz", "CZ", "Brno",
+    )  # fmt: skip
+    assert list(company.contacts.values_list("first_name", "last_name", "position", "email")) == [
+        ("Jiří", "Dvořák", "Jednatel", "jiri@modravlna.cz")
+    ]
+    person = Client.objects.get(name="Ștefan Țurcanu")
+    assert (person.kind, person.email, person.country, person.billing_city) == (
+        "individual", "stefan@example.ro", "RO", "Timișoara",
+    )  # fmt: skip
+    assert not person.contacts.exists()
