@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -278,6 +278,13 @@ def import_execute(job_id: int, *, on_progress: Any = None) -> ImportJob | None:
     if not claimed:
         return None
     job = ImportJob.objects.select_related("user").get(pk=job_id)
+    # The rows' reasons are written in the importer's language (the worker has none of its own).
+    with translation.override(job.user.language or settings.LANGUAGE_CODE):
+        return _execute(job, on_progress)
+
+
+def _execute(job: ImportJob, on_progress: Any) -> ImportJob:
+    job_id = job.pk
     began = time.perf_counter()
 
     def progress(done: int, counts: Counter) -> None:
@@ -367,6 +374,11 @@ def import_revert_execute(job_id: int) -> ImportJob | None:
     if job is None or job.reverted_by is None:
         return None
     user = job.reverted_by
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return _revert(job, user)
+
+
+def _revert(job: ImportJob, user: User) -> ImportJob:
     done = job.rows.filter(outcome__in=[RowOutcome.CREATE, RowOutcome.UPDATE])
     created = _CreatedHere(done)
     kept = 0

@@ -569,3 +569,14 @@ def test_a_vcard_file_makes_the_organisation_once_its_people_contacts_and_a_lone
         "individual", "stefan@example.ro", "RO", "Timișoara",
     )  # fmt: skip
     assert not person.contacts.exists()
+
+
+def test_the_worker_writes_each_rows_reasons_in_the_importers_language(alice):
+    from clientela.accounts.services import user_set_language
+
+    user_set_language(user=alice, language="cs")
+    alice.refresh_from_db()
+
+    job = run(alice, csv_file([HEADER, ["Bez čísla", "123", "CZ", "Brno", ""]]), MAPPING)
+
+    assert job.rows.get().messages == ["IČO: „123“ není platné IČO pro zemi CZ."]
