@@ -84,6 +84,68 @@ class Row:
     parse_messages: list[str] = field(default_factory=list)
 
 
+_MISSING = object()
+
+
+class KeyIndex:
+    """Match keys of the clients this pass made or touched: hash of (key, value) → (client id, row).
+
+    Hashes, not the keys themselves, to keep the memory per key small. Every change is journalled,
+    so that a batch (or a row) that is rolled back takes its entries with it in the time of its own
+    changes, not of the whole index (``mark``, ``rollback_to``, ``changed_since``).
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[int | None, int]] = {}
+        self._journal: list[tuple[int, Any]] = []
+
+    @staticmethod
+    def _hash(key: str, value: Any) -> int:
+        return hash((key, value))
+
+    def get(self, key: str, value: Any) -> tuple[int | None, int] | None:
+        return self._entries.get(self._hash(key, value))
+
+    def put(self, key: str, value: Any, entry: tuple[int | None, int]) -> None:
+        hashed = self._hash(key, value)
+        self._journal.append((hashed, self._entries.get(hashed, _MISSING)))
+        self._entries[hashed] = entry
+
+    def remove(self, key: str, value: Any) -> None:
+        hashed = self._hash(key, value)
+        if hashed in self._entries:
+            self._journal.append((hashed, self._entries.pop(hashed)))
+
+    def mark(self) -> int:
+        return len(self._journal)
+
+    def rollback_to(self, mark: int) -> None:
+        while len(self._journal) > mark:
+            hashed, before = self._journal.pop()
+            if before is _MISSING:
+                self._entries.pop(hashed, None)
+            else:
+                self._entries[hashed] = before
+
+    def changed_since(self, mark: int) -> set[int]:
+        return {hashed for hashed, _before in self._journal[mark:]}
+
+    def forget_clients(self, ids: set[int], mark: int) -> None:
+        """Entries made since ``mark`` that point at these clients point at the rows that made them instead."""
+        for hashed in self.changed_since(mark):
+            entry = self._entries.get(hashed)
+            if entry is not None and entry[0] in ids:
+                self._entries[hashed] = (None, entry[1])
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._journal.clear()
+
+    def settle(self) -> None:
+        """Forget the journal: what is in the index now stays."""
+        self._journal.clear()
+
+
 class _RowByRow(Exception):
     """Raised inside a batch's transaction to have it rolled back and done again a row at a time."""
 
@@ -130,8 +192,11 @@ class Importer:
         self.labels.update({f"cf_{c.custom_name}": c.label for c in self.columns if c.part == cols.Part.CUSTOM})
         self.match_keys = [key for key in (job.match_keys or []) if key in self._known_keys()]
         self.counts: Counter = Counter()
-        self.index: dict[tuple[str, Any], tuple[int | None, int]] = {}  # key → (client id, row that made it)
+        # Keys of the rows a dry run has gone through (a real run finds its own clients in the database, so
+        # its index only ever holds the current batch).
+        self.index = KeyIndex()
         self.made_here: set[int] = set()  # clients this pass created: they may be updated whatever the mode
+        self.made_journal: list[int] = []
         self.groups: dict[str, ClientGroup] = {}
         self.groups_created: list[int] = []
         self.rejected: list[ImportRow] = []
@@ -195,6 +260,10 @@ class Importer:
             self._write(rows, saved)
         if self.dry_run:
             self._forget_rolled_back(saved, rows)
+        else:
+            self.index.clear()  # committed: later batches find these clients in the database
+        self.index.settle()
+        self.made_journal.clear()
         self._record(rows)
 
     def _write(self, rows: list[Row], saved: tuple[Any, ...]) -> None:
@@ -225,16 +294,15 @@ class Importer:
             self.progress(self.counts["processed"], self.counts)
 
     def _state(self) -> tuple[Any, ...]:
-        return dict(self.index), set(self.made_here), dict(self.groups), list(self.groups_created)
+        """A point to come back to if what follows is rolled back (the journals' marks, the groups)."""
+        return self.index.mark(), len(self.made_journal), dict(self.groups), list(self.groups_created)
 
     def _restore(self, saved: tuple[Any, ...], rows: list[Row]) -> None:
-        index, made_here, groups, groups_created = saved
-        self.index, self.made_here, self.groups, self.groups_created = (
-            dict(index),
-            set(made_here),
-            dict(groups),
-            list(groups_created),
-        )
+        index_mark, made_mark, groups, groups_created = saved
+        self.index.rollback_to(index_mark)
+        self.made_here.difference_update(self.made_journal[made_mark:])
+        del self.made_journal[made_mark:]
+        self.groups, self.groups_created = dict(groups), list(groups_created)
         for row in rows:
             row.result, row.match, row.match_row = None, None, None
             row.messages = list(row.parse_messages)
@@ -259,16 +327,14 @@ class Importer:
     def _forget_rolled_back(self, saved: tuple[Any, ...], rows: list[Row]) -> None:
         """After a dry-run batch its clients and groups are gone: later rows match the rows that make them."""
         gone = {row.result.client_id for row in rows if row.result and row.result.client_created}
-        for key, (client_id, number) in list(self.index.items()):
-            if client_id in gone:
-                self.index[key] = (None, number)
+        self.index.forget_clients({pk for pk in gone if pk is not None}, saved[0])
         for row in rows:
             if row.result is not None and row.result.client_created:
                 row.result.client = None
             if row.result is not None and row.result.contact_created:
                 row.result.contact = None
         self.made_here -= gone
-        _index, _made_here, self.groups, self.groups_created = saved
+        _index_mark, _made_mark, self.groups, self.groups_created = saved
 
     # Reading a row -------------------------------------------------------------------------------
 
@@ -392,15 +458,16 @@ class Importer:
         wanted: dict[str, set[Any]] = {}
         for row in rows:
             for key, value in row.keys:
-                if (key, value) not in self.index:
+                if self.index.get(key, value) is None:
                     wanted.setdefault(key, set()).add(value)
         found = self._lookup(wanted)
         for row in rows:
             if row.messages:
                 continue
             for key, value in row.keys:
-                if (key, value) in self.index:
-                    client_id, number = self.index[(key, value)]
+                entry = self.index.get(key, value)
+                if entry is not None:
+                    client_id, number = entry
                     row.match, row.match_row = client_id, (number if client_id is None else None)
                     break
                 hits = found.get((key, value), [])
@@ -520,7 +587,7 @@ class Importer:
     def _match_earlier_row(self, row: Row, pending: list[Row]) -> None:
         """An earlier row of this file made (or is about to make) the client this row is about."""
         for key, value in row.keys:
-            hit = self.index.get((key, value))
+            hit = self.index.get(key, value)
             if hit is None:
                 continue
             client_id, number = hit
@@ -537,7 +604,7 @@ class Importer:
         if row.match is None or row.match > 0:
             return row.match
         for key, value in row.keys:
-            hit = self.index.get((key, value))
+            hit = self.index.get(key, value)
             if hit is not None and hit[1] == -row.match:
                 return hit[0]
         return None
@@ -567,9 +634,8 @@ class Importer:
 
     def _remember(self, row: Row, client_id: int | None) -> None:
         for key, value in self._variants(row.keys):
-            self.index.setdefault((key, value), (client_id, row.number))
-            if client_id is not None:
-                self.index[(key, value)] = (client_id, row.number)
+            if client_id is not None or self.index.get(key, value) is None:
+                self.index.put(key, value, (client_id, row.number))
 
     def _clients(self, ids: Sequence[int | None]) -> dict[int, Client]:
         wanted = [pk for pk in ids if pk]
@@ -635,6 +701,7 @@ class Importer:
                 self._forget(row)
                 continue
             self.made_here.add(result.pk)
+            self.made_journal.append(result.pk)
             self._remember(row, result.pk)
             row.result = self._result(row, RowOutcome.CREATE, client=result, created=True)
             row.result.client_version = result.version
@@ -664,8 +731,8 @@ class Importer:
     def _forget(self, row: Row) -> None:
         """A row that made nothing: later rows must not take it for their client."""
         for key, value in self._variants(row.keys):
-            if self.index.get((key, value)) == (None, row.number):
-                del self.index[(key, value)]
+            if self.index.get(key, value) == (None, row.number):
+                self.index.remove(key, value)
 
     def _create_values(self, row: Row) -> dict[str, Any]:
         values = {key: value for key, value in row.values.items() if value != ""}
