@@ -23,7 +23,7 @@ def local_path(file: FieldFile) -> Iterator[Path]:
         return
     except NotImplementedError:  # storage without local paths (S3 and the like)
         pass
-    suffix = Path(file.name).suffix
+    suffix = Path(file.name or "").suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
         with file.open("rb") as stored:
             shutil.copyfileobj(stored, copy, length=1024 * 1024)
