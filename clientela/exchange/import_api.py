@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clientela.clients.api.common import INVALID, NOT_FOUND, ApiViewSet
-from clientela.core.errors import DomainError
 from clientela.core.pagination import InvalidCursor, keyset_page
 from clientela.exchange import columns as cols
 from clientela.exchange import selectors, services
@@ -241,10 +240,7 @@ class ImportViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str) -> Response:
-        try:
-            job = services.import_revert(job=self._job(pk), user=self.actor)
-        except DomainError:
-            raise
+        job = services.import_revert(job=self._job(pk), user=self.actor)
         return Response(ImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

@@ -886,6 +886,9 @@ def run_benchmark(
     *, clients: int, repeat: int, small: int = SMALL, seed: int = 2025, progress: Progress = print
 ) -> dict[str, Any]:
     """Seed ``clients`` rows twice (raw, then through the service) and time the pages; return the report."""
+    # Here, not at the top: _bench_imports builds on this module's raw insert.
+    from clientela.clients.management.commands import _bench_imports
+
     if Client.objects.exists():
         raise RuntimeError("The benchmark needs an empty client table: it empties it after the raw baseline.")
     small = min(small, clients)
@@ -960,6 +963,9 @@ def remeasure(
     ``seeding`` is the report of the run that seeded the register: its insert figures, memory and
     query counts at the small size are carried over (and marked so); the pages are measured now.
     """
+    # Here, not at the top: _bench_imports builds on this module's raw insert.
+    from clientela.clients.management.commands import _bench_imports
+
     clients = Client.objects.count()
     if not clients:
         raise RuntimeError("Nothing to reuse: the benchmark database has no clients. Run with --keep first.")
@@ -1056,7 +1062,3 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for item in result:
         item["applies"] = report["clients"] >= TARGET_CLIENTS
     return result
-
-
-# At the end: _bench_imports uses this module's raw insert.
-from clientela.clients.management.commands import _bench_imports  # noqa: E402
