@@ -29,7 +29,11 @@ _BIGINT = 2**63 - 1
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return value == []
 
 
 def may_change_restricted(*, user: User, owner: User | None) -> bool:
@@ -272,10 +276,10 @@ def clean_custom_values(
         if result.get(name) != stored.get(name):
             changed.append(name)
     for definition in custom.values():
-        applies = definition.is_enabled and definition.applies_to_kind(kind)
         if (
-            applies
-            and definition.is_required
+            definition.is_required
+            and definition.is_enabled
+            and definition.applies_to_kind(kind)
             and name_missing(result, definition.name)
             and definition.name not in errors
         ):

@@ -172,7 +172,7 @@ def searched_texts(custom_fields: Mapping[str, Any], fields: Sequence[FieldDefin
     texts = []
     for definition in fields:
         value = custom_fields.get(definition.name)
-        if not definition.is_builtin and definition.field_type in SEARCHED_TYPES and isinstance(value, str):
+        if isinstance(value, str) and not definition.is_builtin and definition.field_type in SEARCHED_TYPES:
             texts.append(value.lstrip("+")[:_SEARCHED_LENGTH])
     return texts
 

@@ -32,7 +32,10 @@ _ID_LIKE = re.compile(r"^[+(]?[\dA-Za-z][\dA-Za-z\s\-./()]*$")
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and width variants, collapse spaces."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():  # nothing to decompose or strip: the same result, several times faster
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 

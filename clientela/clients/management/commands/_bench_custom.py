@@ -28,7 +28,7 @@ TIERS = ["tier1", "tier2", "tier3", "tier4"]
 TARGET_P95_MS = 50.0
 INSERT_ROWS = 5_000
 INSERT_TARGET_RATIO = 1.3
-INSERT_ROUNDS = 3
+INSERT_ROUNDS = 5
 
 
 def _fill_values() -> None:
