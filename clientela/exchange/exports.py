@@ -49,9 +49,10 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 import xlsxwriter
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -324,21 +325,35 @@ class ClientRows:
             yield list(zip(*columns, strict=True))
 
     def column_chunks(self) -> Iterator[list[Cells]]:
-        """The cells of a chunk of rows, column by column."""
-        query = self.query()
-        # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
-        # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
-        chunked = not connections[query.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-        compiler = query.query.get_compiler(using=query.db)
+        """The cells of a chunk of rows, column by column.
+
+        The database is read one chunk ahead, in a thread of its own (``read_ahead``): while this
+        thread writes a chunk's cells, the next chunk and its groups are being fetched.
+        """
         custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
-        for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
+        connection = connections[self.clients.db]  # this thread's: the reading thread borrows it
+        for batch, memberships in read_ahead(self._batches(connection), connection=connection):
             values: list[Sequence[Any]] = list(zip(*batch, strict=True))
             if custom is not None:
                 values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
-            groups = self._group_names(values[0]) if self._groups_column is not None else {}
+            groups = self._group_names(memberships) if self._groups_column is not None else {}
             texts = [convert(values, groups) for convert in self._converters]
             self.count += len(batch)
             yield texts
+
+    def _batches(self, connection: Any) -> Generator[tuple[list[tuple[Any, ...]], list[tuple[int, str]]], None, None]:
+        """The main query's rows a chunk at a time, each with its clients' group names (the reading thread's part).
+
+        Everything here uses ``connection``, never ``connections[...]``, which would give the reading
+        thread a connection of its own.
+        """
+        # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
+        # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
+        chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        compiler = self.query().query.get_compiler(connection=connection)
+        for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
+            ids = [row[0] for row in batch]
+            yield batch, self._memberships(connection, ids) if self._groups_column is not None else []
 
     # One converter per column, made once -----------------------------------------------------------
 
@@ -372,29 +387,64 @@ class ClientRows:
             return lambda values, groups: values[at]
         return lambda values, groups: cells(values[at])
 
-    def _group_names(self, ids: Sequence[int]) -> dict[int, str]:
-        """Each client's groups by name, as the groups column writes them (one query for the chunk)."""
-        names: dict[int, list[str]] = {}
-        database = self.clients.db
-        with connections[database].cursor() as cursor:
-            if connections[database].vendor == "postgresql":  # one array parameter: planned and sent faster
-                cursor.execute(_memberships_sql(database, 0), [list(ids)])
+    def _memberships(self, connection: Any, ids: Sequence[int]) -> list[tuple[int, str]]:
+        """The chunk's clients' group names, (client id, name) in name order: one query for the chunk."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # one array parameter: planned and sent faster
+                cursor.execute(_memberships_sql(0), [list(ids)])
             else:
-                cursor.execute(_memberships_sql(database, len(ids)), list(ids))
-            for client_id, name in cursor.fetchall():
-                names.setdefault(client_id, []).append(name)
+                cursor.execute(_memberships_sql(len(ids)), list(ids))
+            return cursor.fetchall()
+
+    def _group_names(self, memberships: Iterable[tuple[int, str]]) -> dict[int, str]:
+        """Each client's groups by name, as the groups column writes them."""
+        names: dict[int, list[str]] = {}
+        for client_id, name in memberships:
+            names.setdefault(client_id, []).append(name)
         column = self._groups_column
         return {client_id: format_cell(column, found) for client_id, found in names.items()} if column else {}
 
 
+_T = TypeVar("_T")
+_DONE = object()
+
+
+def read_ahead(items: Generator[_T, None, None], *, connection: Any) -> Iterator[_T]:
+    """``items``, each made one step ahead in a thread of its own while the caller works on the one before.
+
+    For reads that wait on the database (a server's FETCH, SQLite's page reads), which release the
+    interpreter's lock: the waiting then overlaps with the caller's Python work. The items come in
+    order; an error in making one is raised here when its turn comes. The thread uses this thread's
+    connection (Django allows it for the duration: ``inc_thread_sharing``), and never at the same time
+    as this one: the caller gets an item only once the thread has finished with it, and the thread is
+    waited for before this generator ends, however it ends (the reader gone included), so the connection
+    is this thread's alone again afterwards.
+    """
+    connection.inc_thread_sharing()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read-ahead")
+    try:
+        pending = pool.submit(next, items, _DONE)
+        while (item := pending.result()) is not _DONE:
+            pending = pool.submit(next, items, _DONE)
+            yield cast(_T, item)
+    finally:
+        pool.shutdown(wait=True)  # the step under way, if any, finishes first
+        items.close()  # its cursor closes in this thread
+        connection.dec_thread_sharing()
+
+
 @functools.cache
-def _memberships_sql(database: str, count: int) -> str:
+def _memberships_sql(count: int) -> str:
     """The group names of ``count`` clients (0: of an array of ids, on PostgreSQL), by name.
 
     Written out once per size, as the ORM would spend more time preparing a chunk's 2,000 ids one by
-    one (``__in``) than the export spends on the chunk.
+    one (``__in``) than the export spends on the chunk. Names are quoted as standard SQL quotes them
+    (as both databases' ``quote_name`` do), so no connection is needed here.
     """
-    quote = connections[database].ops.quote_name
+
+    def quote(name: str) -> str:
+        return f'"{name}"'
+
     through, group = Client.groups.through._meta, ClientGroup._meta
     client_id = quote(str(through.get_field("client").column))
     group_id = quote(str(through.get_field("clientgroup").column))

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import threading
 from typing import Any
 
 import openpyxl
@@ -532,14 +533,15 @@ def test_a_csv_export_that_fails_part_way_ends_with_a_line_saying_so(monkeypatch
     _make_clients(alice, group, 5)
     rows = ClientRows(Client.objects.order_by("name"), export_columns(client_columns()), chunk_size=2)
     calls = []
+    reading = ClientRows._memberships
 
-    def failing(self, ids):
-        calls.append(ids)
+    def failing(self, connection, ids):  # in the reading thread, a chunk ahead of the writing
+        calls.append(threading.current_thread().name)
         if len(calls) == 2:
             raise RuntimeError("the database went away")
-        return {}
+        return reading(self, connection, ids)
 
-    monkeypatch.setattr(ClientRows, "_group_names", failing)
+    monkeypatch.setattr(ClientRows, "_memberships", failing)
     written: list[bytes] = []
 
     with pytest.raises(RuntimeError, match="the database went away"):
@@ -550,6 +552,23 @@ def test_a_csv_export_that_fails_part_way_ends_with_a_line_saying_so(monkeypatch
     assert len(lines) == 1 + 2 + 1 + 1  # the header, the first chunk, the notice, and the end of the last line
     assert lines[-2] == "EXPORT FAILED: This file is incomplete: it stops after 2 clients. Export again."
     assert lines[-1] == ""
+    assert all(name.startswith("export-read-ahead") for name in calls)
+    assert not connection.allow_thread_sharing
+
+
+def test_a_reader_that_goes_away_leaves_the_connection_to_its_thread_and_no_reading_thread(alice, group):
+    _make_clients(alice, group, 7)
+    rows = ClientRows(Client.objects.order_by("name"), export_columns(client_columns()), chunk_size=2)
+    pieces = exports.csv_chunks(rows)
+    next(pieces), next(pieces)  # the header and the first chunk; the second is being read meanwhile
+
+    assert connection.allow_thread_sharing
+    pieces.close()  # the download was cancelled
+
+    assert not connection.allow_thread_sharing
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("export-read-ahead")]
+    assert rows.count == 2
+    assert Client.objects.count() == 7  # the connection still answers, in this thread
 
 
 def test_the_failure_line_starts_with_the_same_mark_in_every_language():
