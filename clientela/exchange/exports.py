@@ -562,6 +562,8 @@ class _CsvLines:
     def __init__(self, delimiter: str) -> None:
         self.delimiter = delimiter
         self._special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+        # Either kind of cell in one scan: most columns have neither and are done with it.
+        self._either = re.compile(f"{_FORMULA_CELL.pattern}|{self._special.pattern}")
         buffer = io.StringIO()
         self._buffer, self._writer = buffer, csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
 
@@ -582,8 +584,11 @@ class _CsvLines:
 
     def _written(self, cells: Cells) -> Cells:
         joined = "\x00".join(cells)  # the first cell has no NUL before it: looked at apart
-        if cells[0][:1] in _FORMULA_FIRST or _FORMULA_CELL.search(joined) is not None:
-            cells = [_neutralise(cell) for cell in cells]
+        formula_first = cells[0][:1] in _FORMULA_FIRST
+        if not formula_first and self._either.search(joined) is None:
+            return cells
+        if formula_first or _FORMULA_CELL.search(joined) is not None:
+            cells = [neutralise(cell) if cell[:1] in _FORMULA_FIRST else cell for cell in cells]
         special = self._special
         if special.search(joined) is None:
             return cells

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import override_settings
 
 from clientela.clients.management.commands import bench
-from clientela.clients.management.commands._bench import KINDS, remeasure, run_benchmark
+from clientela.clients.management.commands._bench import KINDS, query_counts, remeasure, run_benchmark
 from clientela.clients.models import Client
 
 # The marker makes pytest-django create the test database even when this file runs alone.
@@ -203,3 +203,30 @@ def test_the_benchmark_imports_a_csv_and_an_xlsx_file_beside_the_raw_insert(repo
             assert imports[name]["peak_mb"] > 0
     # The imported clients are removed again (test_the_benchmark_inserts_every_row_through_both_paths
     # counts 200 clients after the whole run).
+
+
+def _pages(queries: int, **one: int) -> dict:
+    return {
+        role: {kind.key: {"queries": [one.get(f"{role}_{kind.key}", queries)]} for kind in KINDS}
+        for role in ("admin", "salesperson")
+    }
+
+
+def test_a_page_with_fewer_queries_at_n_passes_and_one_with_more_fails():
+    # A list stops counting at the cap: at a million its first reach fills it and the second is not asked.
+    fewer = query_counts(_pages(9), _pages(9, salesperson_web_list=8), 1_000, 1_000_000)
+    more = query_counts(_pages(9), _pages(9, admin_api_list=10), 1_000, 1_000_000)
+    varying = query_counts(
+        _pages(9), {**_pages(9), "admin": {**_pages(9)["admin"], "api_list": {"queries": [8, 10]}}}, 1_000, 1_000_000
+    )
+
+    assert fewer["independent_of_n"] is True
+    assert fewer["pages"]["salesperson.web_list"] == {
+        "at_1000": [9],
+        "at_1000000": [8],
+        "same": False,
+        "not_more": True,
+    }
+    assert more["independent_of_n"] is False
+    assert more["pages"]["admin.api_list"]["not_more"] is False
+    assert varying["independent_of_n"] is False
