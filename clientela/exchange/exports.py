@@ -390,8 +390,9 @@ class ClientRows:
     def _memberships(self, connection: Any, ids: Sequence[int]) -> list[tuple[int, str]]:
         """The chunk's clients' group names, (client id, name) in name order: one query for the chunk."""
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":  # one array parameter: planned and sent faster
-                cursor.execute(_memberships_sql(0), [list(ids)])
+            if connection.vendor == "postgresql":  # one array parameter, written as its text: sent faster
+                array_of = Client._meta.pk.rel_db_type(connection)
+                cursor.execute(_memberships_sql(0, array_of), ["{" + ",".join(map(str, ids)) + "}"])
             else:
                 cursor.execute(_memberships_sql(len(ids)), list(ids))
             return cursor.fetchall()
@@ -434,8 +435,8 @@ def read_ahead(items: Generator[_T, None, None], *, connection: Any) -> Iterator
 
 
 @functools.cache
-def _memberships_sql(count: int) -> str:
-    """The group names of ``count`` clients (0: of an array of ids, on PostgreSQL), by name.
+def _memberships_sql(count: int, array_of: str = "") -> str:
+    """The group names of ``count`` clients (0: of an array of ids of the type ``array_of``, on PostgreSQL), by name.
 
     Written out once per size, as the ORM would spend more time preparing a chunk's 2,000 ids one by
     one (``__in``) than the export spends on the chunk. Names are quoted as standard SQL quotes them
@@ -449,7 +450,8 @@ def _memberships_sql(count: int) -> str:
     client_id = quote(str(through.get_field("client").column))
     group_id = quote(str(through.get_field("clientgroup").column))
     name, pk = quote(str(group.get_field("name").column)), quote(str(group.pk.column))
-    among = "= ANY(%s)" if count == 0 else f"IN ({', '.join(['%s'] * count)})"
+    # The array as its text, cast by the server: psycopg would look at each of 2,000 ids to choose a type.
+    among = f"= ANY(CAST(%s AS {array_of}[]))" if count == 0 else f"IN ({', '.join(['%s'] * count)})"
     return (
         f"SELECT m.{client_id}, g.{name} FROM {quote(through.db_table)} m "
         f"JOIN {quote(group.db_table)} g ON g.{pk} = m.{group_id} "
@@ -561,9 +563,11 @@ class _CsvLines:
 
     def __init__(self, delimiter: str) -> None:
         self.delimiter = delimiter
+        # The characters that make csv.writer quote a cell. Each is looked for in a column on its own: a
+        # search for one character runs at memory speed, where one pattern of all of them (or an
+        # alternation with the formula pattern) goes character by character, ten times slower (finding 30).
+        self._specials = (delimiter, '"', "\r", "\n")
         self._special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
-        # Either kind of cell in one scan: most columns have neither and are done with it.
-        self._either = re.compile(f"{_FORMULA_CELL.pattern}|{self._special.pattern}")
         buffer = io.StringIO()
         self._buffer, self._writer = buffer, csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
 
@@ -584,14 +588,11 @@ class _CsvLines:
 
     def _written(self, cells: Cells) -> Cells:
         joined = "\x00".join(cells)  # the first cell has no NUL before it: looked at apart
-        formula_first = cells[0][:1] in _FORMULA_FIRST
-        if not formula_first and self._either.search(joined) is None:
-            return cells
-        if formula_first or _FORMULA_CELL.search(joined) is not None:
+        if cells[0][:1] in _FORMULA_FIRST or _FORMULA_CELL.search(joined) is not None:
             cells = [neutralise(cell) if cell[:1] in _FORMULA_FIRST else cell for cell in cells]
-        special = self._special
-        if special.search(joined) is None:
+        if not any(special in joined for special in self._specials):
             return cells
+        special = self._special
         return ['"' + cell.replace('"', '""') + '"' if special.search(cell) else cell for cell in cells]
 
 

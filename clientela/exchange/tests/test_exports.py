@@ -687,6 +687,19 @@ def test_the_csv_text_is_what_csv_writer_writes_for_the_neutralised_cells(delimi
     ]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("cell", TRICKY_CELLS)
+def test_one_tricky_cell_among_plain_ones_is_found_in_its_column(cell, delimiter):
+    # Each column is scanned whole for what needs a cell-by-cell look: one such cell must be enough.
+    columns = [["plain"] * 3 + [cell] + ["plain"] * 3, ["other"] * 7]
+    expected = io.StringIO()
+    csv.writer(expected, delimiter=delimiter, lineterminator="\r\n").writerows(
+        [neutralise(value) for value in row] for row in zip(*columns, strict=True)
+    )
+
+    assert exports._CsvLines(delimiter).chunk(columns) == expected.getvalue()
+
+
 def test_a_csv_of_one_column_is_what_csv_writer_writes_too():
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\r\n").writerows([neutralise(cell)] for cell in TRICKY_CELLS)
