@@ -104,11 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the worker read while the other writes; IMMEDIATE
         # transactions take the write lock up front instead of failing half-way with "locked".
-        # The file is read through a memory map (shared with the OS page cache, not copied into each
-        # connection's): at a million clients a name-ordered read of the register is 17 % faster
-        # (docs/performance.md, finding 29). SQLite caps it at its own limit (2 GB in Debian's build).
+        # CLIENTELA_SQLITE_MMAP_MB reads the file through a memory map (the OS page cache, not copied
+        # into each connection's): a name-ordered read of a million clients is 17 % faster, but each
+        # process's resident size then counts the mapped pages it touched, up to the whole map: off
+        # unless asked for (docs/performance.md, finding 29).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
-        f"PRAGMA mmap_size={env_int('CLIENTELA_SQLITE_MMAP_MB', 1024) * 2**20};",
+        f"PRAGMA mmap_size={env_int('CLIENTELA_SQLITE_MMAP_MB', 0) * 2**20};",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -49,10 +49,9 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any
 
 import xlsxwriter
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -327,12 +326,11 @@ class ClientRows:
     def column_chunks(self) -> Iterator[list[Cells]]:
         """The cells of a chunk of rows, column by column.
 
-        The database is read one chunk ahead, in a thread of its own (``read_ahead``): while this
-        thread writes a chunk's cells, the next chunk and its groups are being fetched.
+        Read and written in turn, in this thread: reading a chunk ahead in a thread of its own was
+        measured no faster on PostgreSQL and half as fast on SQLite (docs/performance.md, finding 31).
         """
         custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
-        connection = connections[self.clients.db]  # this thread's: the reading thread borrows it
-        for batch, memberships in read_ahead(self._batches(connection), connection=connection):
+        for batch, memberships in self._batches(connections[self.clients.db]):
             values: list[Sequence[Any]] = list(zip(*batch, strict=True))
             if custom is not None:
                 values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
@@ -342,11 +340,7 @@ class ClientRows:
             yield texts
 
     def _batches(self, connection: Any) -> Generator[tuple[list[tuple[Any, ...]], list[tuple[int, str]]], None, None]:
-        """The main query's rows a chunk at a time, each with its clients' group names (the reading thread's part).
-
-        Everything here uses ``connection``, never ``connections[...]``, which would give the reading
-        thread a connection of its own.
-        """
+        """The main query's rows a chunk at a time, each with its clients' group names."""
         # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
         # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
         chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
@@ -404,34 +398,6 @@ class ClientRows:
             names.setdefault(client_id, []).append(name)
         column = self._groups_column
         return {client_id: format_cell(column, found) for client_id, found in names.items()} if column else {}
-
-
-_T = TypeVar("_T")
-_DONE = object()
-
-
-def read_ahead(items: Generator[_T, None, None], *, connection: Any) -> Iterator[_T]:
-    """``items``, each made one step ahead in a thread of its own while the caller works on the one before.
-
-    For reads that wait on the database (a server's FETCH, SQLite's page reads), which release the
-    interpreter's lock: the waiting then overlaps with the caller's Python work. The items come in
-    order; an error in making one is raised here when its turn comes. The thread uses this thread's
-    connection (Django allows it for the duration: ``inc_thread_sharing``), and never at the same time
-    as this one: the caller gets an item only once the thread has finished with it, and the thread is
-    waited for before this generator ends, however it ends (the reader gone included), so the connection
-    is this thread's alone again afterwards.
-    """
-    connection.inc_thread_sharing()
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read-ahead")
-    try:
-        pending = pool.submit(next, items, _DONE)
-        while (item := pending.result()) is not _DONE:
-            pending = pool.submit(next, items, _DONE)
-            yield cast(_T, item)
-    finally:
-        pool.shutdown(wait=True)  # the step under way, if any, finishes first
-        items.close()  # its cursor closes in this thread
-        connection.dec_thread_sharing()
 
 
 @functools.cache
