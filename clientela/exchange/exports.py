@@ -330,24 +330,21 @@ class ClientRows:
         measured no faster on PostgreSQL and half as fast on SQLite (docs/performance.md, finding 31).
         """
         custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
-        for batch, memberships in self._batches(connections[self.clients.db]):
-            values: list[Sequence[Any]] = list(zip(*batch, strict=True))
-            if custom is not None:
-                values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
-            groups = self._group_names(memberships) if self._groups_column is not None else {}
-            texts = [convert(values, groups) for convert in self._converters]
-            self.count += len(batch)
-            yield texts
-
-    def _batches(self, connection: Any) -> Generator[tuple[list[tuple[Any, ...]], list[tuple[int, str]]], None, None]:
-        """The main query's rows a chunk at a time, each with its clients' group names."""
+        connection = connections[self.clients.db]
         # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
         # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
         chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
         compiler = self.query().query.get_compiler(connection=connection)
         for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
-            ids = [row[0] for row in batch]
-            yield batch, self._memberships(connection, ids) if self._groups_column is not None else []
+            values: list[Sequence[Any]] = list(zip(*batch, strict=True))  # values[0]: the chunk's ids
+            if custom is not None:
+                values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
+            groups = {}
+            if self._groups_column is not None:
+                groups = self._group_names(self._memberships(connection, values[0]))
+            texts = [convert(values, groups) for convert in self._converters]
+            self.count += len(batch)
+            yield texts
 
     # One converter per column, made once -----------------------------------------------------------
 
