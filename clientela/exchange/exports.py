@@ -11,10 +11,15 @@ joined (a ``FilteredRelation``), fetched ``CHUNK_SIZE`` rows at a time as ``.ite
 server-side cursor on PostgreSQL, chunked fetches on SQLite) but without the ORM's per-row
 conversions; per chunk, one more query reads the chunk's group names. Each column's cells are made in
 one pass over the chunk (vocabularies such as kinds, languages, yes/no and options are formatted once
-per value), and the CSV text is joined in C, its cells quoted and neutralised one by one only in the
-columns where a scan finds a cell that needs it. No model instance is made per row, and no more than
-one chunk is ever held in memory. ``manage.py bench`` measures it (rows per second next to the raw
-SELECT, and the memory of a child process running it).
+per value). No model instance is made per row, and no more than one chunk is ever held in memory.
+
+A CSV export on PostgreSQL has the database write most cells itself: each run of adjacent columns whose cell is a
+stored text, the id, or a word looked up from a few stored values (``_sql_cell``) comes as one text
+per row, its cells joined by a control character, so the driver hands over one value per row instead
+of thirty. The chunk's texts are then checked at once: formula cells found by one scan, cells to
+quote only where a quoting character occurs (``_CsvLines``). Groups and custom values are converted
+as above, between the joined runs. ``manage.py bench`` measures it (rows per second next to the raw
+SELECT of the same columns, and the memory of a child process running it).
 
 Formulas: a cell that a spreadsheet would run as a formula (=, +, -, @, tab or CR first) is
 - in CSV prefixed with ' (``columns.neutralise``; the importer takes it off again);
@@ -56,7 +61,8 @@ from typing import IO, Any
 import xlsxwriter
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
-from django.db.models import FilteredRelation, Prefetch, Q
+from django.db.models import Case, F, FilteredRelation, Func, Prefetch, Q, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.constants import MULTI
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -67,8 +73,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from clientela.accounts.models import Action, User
 from clientela.accounts.permissions import require_action
 from clientela.clients.fields import FieldDefinition, FieldType
-from clientela.clients.models import Client, ClientGroup, ClientQuerySet, Contact
+from clientela.clients.models import Client, ClientGroup, ClientKind, ClientQuerySet, ClientStatus, Contact
 from clientela.clients.selectors import ClientFilters, StatusFilter, client_list
+from clientela.core.languages import Language
 from clientela.exchange import vcard
 from clientela.exchange.columns import (
     BOOLEAN_KEYS,
@@ -281,6 +288,102 @@ class _Words(dict):
             return [format_cell(self.column, value) for value in values]
 
 
+# Cells the database joins (``ClientRows.joined_chunks``): a row's cells of a run of columns joined after
+# each a CELL_END, and the rows of a chunk joined after each a ROW_END, so that every cell starts after a
+# CELL_END (one scan finds the cells to neutralise). Control characters no form enters; should a stored
+# text hold one, its chunk is read again cell by cell.
+CELL_END = "\x1f"  # the unit separator
+ROW_END = "\x1e"  # the record separator
+# A cell that ``neutralise`` changes (any ' first, then a formula character), found by the CELL_END before it.
+_FORMULA_JOINED = re.compile(CELL_END + "(?='*[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A chunk's cells of a run of adjacent columns, as one text: ``CELL_END`` + a row's cells joined by ``CELL_END``,
+    the rows joined by ``ROW_END``."""
+
+    text: str
+
+    @classmethod
+    def of(cls, texts: Sequence[str], width: int) -> "Segment | None":
+        """The rows' joined texts as a segment; None when a cell holds a separator (its cells cannot be told apart)."""
+        text = CELL_END + (ROW_END + CELL_END).join(texts)
+        rows = len(texts)
+        if text.count(CELL_END) != rows * width or text.count(ROW_END) != rows - 1:
+            return None
+        return cls(text)
+
+
+class _Joined(Func):
+    """Texts joined by the database into one, a CELL_END between each two."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = f" || '{CELL_END}' || "
+
+    def __init__(self, *expressions: Any) -> None:
+        super().__init__(*expressions, output_field=TextField())
+
+
+# The stored values of the columns of few values, each to be written as format_cell writes it.
+_WORD_VALUES: dict[str, Sequence[Any]] = {
+    "kind": ClientKind.values,
+    "status": ClientStatus.values,
+    **dict.fromkeys(LANGUAGE_KEYS, Language.values),
+    **dict.fromkeys(BOOLEAN_KEYS, (True, False)),
+}
+
+
+def _sql_cell(column: Column) -> Any:
+    """An expression the database turns into the column's cell, exactly as ``format_cell`` writes it (None: it cannot).
+
+    Stored texts as they are, NULL (no primary contact) as nothing, the id as its digits, and the
+    words (kinds, languages, yes/no, status) in the reader's language, looked up once per export;
+    groups and custom fields are left to Python.
+    """
+    key = column.key
+    if key == "id":
+        return Cast("id", output_field=TextField())
+    model: type[models.Model]
+    if column.part == Part.CONTACT:
+        part = key.removeprefix(CONTACT_PREFIX)
+        model, name = Contact, f"{_PRIMARY_CONTACT}__{part}"
+    elif column.part in (Part.CLIENT, Part.RECORD) or key == "owner":
+        model, name, part = Client, "owner__username" if key == "owner" else key, key
+    else:
+        return None
+    if key == "owner":
+        return Coalesce(F(name), Value(""), output_field=TextField())
+    try:
+        field = model._meta.get_field(part)
+    except FieldDoesNotExist:
+        return None  # the contact's whole name: made from two fields, by Python
+    if key in _WORD_VALUES:
+        words = _Words(column)
+        known = [When(**{name: value}, then=Value(words[value])) for value in _WORD_VALUES[key]]
+        other = Value("") if key in BOOLEAN_KEYS else Coalesce(F(name), Value(""), output_field=TextField())
+        return Case(*known, default=other, output_field=TextField())
+    if not isinstance(field, models.CharField | models.TextField):
+        return None
+    if model is Client and not field.null:
+        return F(name)
+    return Coalesce(F(name), Value(""), output_field=TextField())
+
+
+def _joinable_runs(columns: Sequence[Column]) -> list[tuple[int, int]]:
+    """The runs (start, end) of two or more adjacent columns that ``_sql_cell`` can write."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for index, column in enumerate([*columns, None]):
+        if column is not None and _sql_cell(column) is not None:
+            start = index if start is None else start
+            continue
+        if start is not None and index - start >= 2:
+            runs.append((start, index))
+        start = None
+    return runs
+
+
 class ClientRows:
     """The rows of a client export, a chunk at a time: each cell as ``format_cell`` writes it.
 
@@ -310,12 +413,24 @@ class ClientRows:
     def header(self) -> list[str]:
         return [column.label for column in self.columns]
 
-    def query(self) -> Any:
-        """The main query: the clients' columns this export reads, in the list's order."""
+    @property
+    def database_joins(self) -> bool:
+        """Whether the CSV writer has the database join the cells (``joined_chunks``): on PostgreSQL.
+
+        There the server joins them in its own process and the driver decodes one value per row
+        instead of thirty. SQLite's engine runs in this process, and its joins cost more than
+        decoding the columns: measured slower there (docs/performance.md, finding 32).
+        """
+        return connections[self.clients.db].vendor == "postgresql"
+
+    def query(self, extra: dict[str, Any] | None = None, *, contact: bool = False) -> Any:
+        """The main query: the clients' columns this export reads (and ``extra``'s), in the list's order."""
         clients = self.clients
-        if any(name.startswith(f"{_PRIMARY_CONTACT}__") for name in self._fields):
+        if contact or any(name.startswith(f"{_PRIMARY_CONTACT}__") for name in self._fields):
             primary = FilteredRelation("contacts", condition=Q(contacts__is_primary=True))
             clients = clients.annotate(**{_PRIMARY_CONTACT: primary})
+        if extra:
+            clients = clients.annotate(**extra)
         return clients.values_list(*self._fields)
 
     def chunks(self) -> Iterator[list[tuple[str, ...]]]:
@@ -329,12 +444,75 @@ class ClientRows:
         Read and written in turn, in this thread: reading a chunk ahead in a thread of its own was
         measured no faster on PostgreSQL and half as fast on SQLite (docs/performance.md, finding 31).
         """
+        for values, groups in self._value_chunks():
+            yield [convert(values, groups) for convert in self._converters]
+
+    def joined_chunks(self) -> Iterator[Sequence[Cells | Segment]]:
+        """The chunks as ``column_chunks`` gives them, but each run of adjacent columns the database can
+        write (``_sql_cell``) joined by the query itself into one text per row: a ``Segment``.
+
+        For the CSV writer: per row, one text comes from the driver instead of one value per column,
+        and the cells are checked and joined a chunk at a time (``_CsvLines``). The other columns
+        (groups, custom fields) are converted as ``column_chunks`` converts them. A chunk where a
+        stored text holds one of the separators is read again column by column.
+        """
+        runs = _joinable_runs(self.columns)
+        if not runs:
+            yield from self.column_chunks()
+            return
+        joined = {i for start, end in runs for i in range(start, end)}
+        rest = ClientRows(
+            self.clients, [c for i, c in enumerate(self.columns) if i not in joined], chunk_size=self.chunk_size
+        )
+        extra = {
+            f"_cells{n}": _Joined(*(_sql_cell(column) for column in self.columns[start:end]))
+            for n, (start, end) in enumerate(runs)
+        }
+        # Where each piece of a row comes from: a converter of ``rest`` (0, 1, …) or a run (-1, -2, …).
+        layout: list[int] = []
+        converted = 0
+        for index in range(len(self.columns)):
+            run = next((n for n, (start, _end) in enumerate(runs) if start == index), None)
+            if run is not None:
+                layout.append(-run - 1)
+            elif index not in joined:
+                layout.append(converted)
+                converted += 1
+        contact = any(self.columns[i].part == Part.CONTACT for i in joined)
+        for values, groups in rest._value_chunks(extra, contact=contact):
+            ids = values[0]
+            segments = []
+            for n, (start, end) in enumerate(runs):
+                segment = Segment.of(values[rest._fields.index(f"_cells{n}")], end - start)
+                if segment is None:  # a separator in a stored text: this chunk cell by cell
+                    break
+                segments.append(segment)
+            else:
+                texts = [convert(values, groups) for convert in rest._converters]
+                self.count = rest.count
+                yield [texts[slot] if slot >= 0 else segments[-slot - 1] for slot in layout]
+                continue
+            again = ClientRows(self.clients.filter(pk__in=ids), self.columns, chunk_size=len(ids))
+            (columns,) = again.column_chunks()
+            self.count = rest.count
+            yield list(columns)
+
+    def _value_chunks(
+        self, extra: dict[str, Any] | None = None, *, contact: bool = False
+    ) -> Iterator[tuple[list[Sequence[Any]], dict[int, str]]]:
+        """The values of a chunk of rows, column by column (``values[0]``: the ids), and the chunk's groups.
+
+        ``extra``: more columns to read (expressions by name, read after the others); ``contact``:
+        join the primary contact even when no field of ``self`` needs it.
+        """
+        for name in extra or ():
+            self._position(name)
         custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
         connection = connections[self.clients.db]
         # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
         # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
         chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-        compiler = self.query().query.get_compiler(connection=connection)
+        compiler = self.query(extra, contact=contact).query.get_compiler(connection=connection)
         for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
             values: list[Sequence[Any]] = list(zip(*batch, strict=True))  # values[0]: the chunk's ids
             if custom is not None:
@@ -342,9 +520,8 @@ class ClientRows:
             groups = {}
             if self._groups_column is not None:
                 groups = self._group_names(self._memberships(connection, values[0]))
-            texts = [convert(values, groups) for convert in self._converters]
             self.count += len(batch)
-            yield texts
+            yield values, groups
 
     # One converter per column, made once -----------------------------------------------------------
 
@@ -505,8 +682,8 @@ def csv_chunks(
 
     yield encoded(lines.row([neutralise(label) for label in rows.header()]))
     try:
-        for columns in rows.column_chunks():
-            yield encoded(lines.chunk(columns))
+        for pieces in rows.joined_chunks() if rows.database_joins else rows.column_chunks():
+            yield encoded(lines.chunk(pieces))
     except GeneratorExit:  # the reader went away: nothing more to write
         raise
     except BaseException:  # a stopped worker (SystemExit) too: say so in the file, then go on failing
@@ -521,7 +698,9 @@ class _CsvLines:
 
     A column's cells are gone through one by one only when one of them needs it (a formula character
     first; a delimiter, a quote or a line break in it), which a scan of the column's cells, joined
-    each after a NUL, tells; the rows are then joined in C.
+    each after a NUL, tells; the rows are then joined in C. A segment (cells the database joined) is
+    neutralised by one substitution after its separators and quoted cell by cell only around the
+    quoting characters found in it; its separators then become the delimiter.
     """
 
     def __init__(self, delimiter: str) -> None:
@@ -541,13 +720,34 @@ class _CsvLines:
         self._writer.writerow(cells)
         return self._buffer.getvalue()
 
-    def chunk(self, columns: list[Cells]) -> str:
-        if not columns or not columns[0]:
+    def chunk(self, pieces: Sequence[Cells | Segment]) -> str:
+        """A chunk's lines from its pieces, left to right: columns' cells, or segments of cells the database joined."""
+        if not pieces:
             return ""
-        if len(columns) == 1:  # csv.writer quotes an empty lone cell, to tell it from an empty line
-            return "".join(self.row([_neutralise(cell)]) for cell in columns[0])
-        written = [self._written(cells) for cells in columns]
+        if len(pieces) == 1:
+            (piece,) = pieces
+            if isinstance(piece, Segment):
+                return self._segment(piece).replace(ROW_END, "\r\n") + "\r\n"
+            if not piece:
+                return ""
+            # csv.writer quotes an empty lone cell, to tell it from an empty line
+            return "".join(self.row([_neutralise(cell)]) for cell in piece)
+        written = [
+            self._segment(piece).split(ROW_END) if isinstance(piece, Segment) else self._written(piece)
+            for piece in pieces
+        ]
         return "\r\n".join(map(self.delimiter.join, zip(*written, strict=True))) + "\r\n"
+
+    def _segment(self, segment: Segment) -> str:
+        """A segment's rows, each its cells neutralised, quoted where needed and joined by the delimiter;
+        the rows still joined by ROW_END."""
+        text = segment.text
+        if _FORMULA_JOINED.search(text) is not None:
+            text = _FORMULA_JOINED.sub(CELL_END + "'", text)
+        found = [special for special in self._specials if special in text]
+        if found:
+            text = _quote_cells(text, found)
+        return text[1:].replace(ROW_END + CELL_END, ROW_END).replace(CELL_END, self.delimiter)
 
     def _written(self, cells: Cells) -> Cells:
         joined = "\x00".join(cells)  # the first cell has no NUL before it: looked at apart
@@ -557,6 +757,28 @@ class _CsvLines:
             return cells
         special = self._special
         return ['"' + cell.replace('"', '""') + '"' if special.search(cell) else cell for cell in cells]
+
+
+def _quote_cells(text: str, specials: Sequence[str]) -> str:
+    """A segment's text with each cell that holds one of ``specials`` quoted as csv.writer quotes it.
+
+    Each occurrence is found at memory speed and its cell quoted once, by the separators around it.
+    """
+    cells: set[tuple[int, int]] = set()
+    for special in specials:
+        at = text.find(special)
+        while at != -1:
+            start = text.rfind(CELL_END, 0, at) + 1  # every cell starts after one
+            ends = [end for end in (text.find(CELL_END, at), text.find(ROW_END, at)) if end != -1]
+            end = min(ends) if ends else len(text)
+            cells.add((start, end))
+            at = text.find(special, end)
+    pieces, done = [], 0
+    for start, end in sorted(cells):
+        pieces += [text[done:start], '"', text[start:end].replace('"', '""'), '"']
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _neutralise(text: str) -> str:
