@@ -49,6 +49,7 @@ import codecs
 import csv
 import functools
 import io
+import itertools
 import json
 import logging
 import re
@@ -234,7 +235,14 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS) | {"'"}
 # scan in C per column and chunk, so that cells are gone through one by one only in the columns that
 # have such a cell.
 _FORMULA_CELL = re.compile("\x00[" + re.escape("".join(sorted(_FORMULA_FIRST))) + "]")
-_WORD_KEYS = BOOLEAN_KEYS | LANGUAGE_KEYS | {"kind", "status"}
+# The columns of few values (written as words), with their stored values.
+_WORD_VALUES: dict[str, Sequence[Any]] = {
+    "kind": ClientKind.values,
+    "status": ClientStatus.values,
+    **dict.fromkeys(LANGUAGE_KEYS, Language.values),
+    **dict.fromkeys(BOOLEAN_KEYS, (True, False)),
+}
+_WORD_KEYS = frozenset(_WORD_VALUES)
 _WORD_TYPES = {FieldType.BOOLEAN, FieldType.CHOICE}
 _PRIMARY_CONTACT = "primary_contact"
 
@@ -325,15 +333,6 @@ class _Joined(Func):
         super().__init__(*expressions, output_field=TextField())
 
 
-# The stored values of the columns of few values, each to be written as format_cell writes it.
-_WORD_VALUES: dict[str, Sequence[Any]] = {
-    "kind": ClientKind.values,
-    "status": ClientStatus.values,
-    **dict.fromkeys(LANGUAGE_KEYS, Language.values),
-    **dict.fromkeys(BOOLEAN_KEYS, (True, False)),
-}
-
-
 def _sql_cell(column: Column) -> Any:
     """An expression the database turns into the column's cell, exactly as ``format_cell`` writes it (None: it cannot).
 
@@ -344,16 +343,16 @@ def _sql_cell(column: Column) -> Any:
     key = column.key
     if key == "id":
         return Cast("id", output_field=TextField())
+    if key == "owner":
+        return Coalesce(F("owner__username"), Value(""), output_field=TextField())
     model: type[models.Model]
     if column.part == Part.CONTACT:
         part = key.removeprefix(CONTACT_PREFIX)
         model, name = Contact, f"{_PRIMARY_CONTACT}__{part}"
-    elif column.part in (Part.CLIENT, Part.RECORD) or key == "owner":
-        model, name, part = Client, "owner__username" if key == "owner" else key, key
+    elif column.part in (Part.CLIENT, Part.RECORD):
+        model, name, part = Client, key, key
     else:
         return None
-    if key == "owner":
-        return Coalesce(F(name), Value(""), output_field=TextField())
     try:
         field = model._meta.get_field(part)
     except FieldDoesNotExist:
@@ -370,12 +369,12 @@ def _sql_cell(column: Column) -> Any:
     return Coalesce(F(name), Value(""), output_field=TextField())
 
 
-def _joinable_runs(columns: Sequence[Column]) -> list[tuple[int, int]]:
-    """The runs (start, end) of two or more adjacent columns that ``_sql_cell`` can write."""
+def _joinable_runs(cells: Sequence[Any]) -> list[tuple[int, int]]:
+    """The runs (start, end) of two or more adjacent columns whose ``_sql_cell`` expression is not None."""
     runs: list[tuple[int, int]] = []
     start = None
-    for index, column in enumerate([*columns, None]):
-        if column is not None and _sql_cell(column) is not None:
+    for index, cell in enumerate([*cells, None]):
+        if cell is not None:
             start = index if start is None else start
             continue
         if start is not None and index - start >= 2:
@@ -456,7 +455,8 @@ class ClientRows:
         (groups, custom fields) are converted as ``column_chunks`` converts them. A chunk where a
         stored text holds one of the separators is read again column by column.
         """
-        runs = _joinable_runs(self.columns)
+        cells = [_sql_cell(column) for column in self.columns]
+        runs = _joinable_runs(cells)
         if not runs:
             yield from self.column_chunks()
             return
@@ -464,26 +464,23 @@ class ClientRows:
         rest = ClientRows(
             self.clients, [c for i, c in enumerate(self.columns) if i not in joined], chunk_size=self.chunk_size
         )
-        extra = {
-            f"_cells{n}": _Joined(*(_sql_cell(column) for column in self.columns[start:end]))
-            for n, (start, end) in enumerate(runs)
-        }
+        # Where each run's texts are among the values read.
+        at = [rest._position(f"_cells{n}") for n in range(len(runs))]
+        extra = {f"_cells{n}": _Joined(*cells[start:end]) for n, (start, end) in enumerate(runs)}
         # Where each piece of a row comes from: a converter of ``rest`` (0, 1, …) or a run (-1, -2, …).
-        layout: list[int] = []
-        converted = 0
-        for index in range(len(self.columns)):
-            run = next((n for n, (start, _end) in enumerate(runs) if start == index), None)
-            if run is not None:
-                layout.append(-run - 1)
-            elif index not in joined:
-                layout.append(converted)
-                converted += 1
+        starts = {start: n for n, (start, _end) in enumerate(runs)}
+        converted = itertools.count()
+        layout = [
+            -starts[index] - 1 if index in starts else next(converted)
+            for index in range(len(self.columns))
+            if index in starts or index not in joined
+        ]
         contact = any(self.columns[i].part == Part.CONTACT for i in joined)
         for values, groups in rest._value_chunks(extra, contact=contact):
             ids = values[0]
             segments = []
             for n, (start, end) in enumerate(runs):
-                segment = Segment.of(values[rest._fields.index(f"_cells{n}")], end - start)
+                segment = Segment.of(values[at[n]], end - start)
                 if segment is None:  # a separator in a stored text: this chunk cell by cell
                     break
                 segments.append(segment)
