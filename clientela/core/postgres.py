@@ -6,7 +6,7 @@ and backslash in an element with a regular-expression substitution, which expand
 replacement template once per character escaped. A client's custom values are a JSON object with some forty quotes, sent
 twice (the client and its history row): with ten custom fields that escaping was about an eighth
 of a bulk insert's time (docs/performance.md, finding 33). ``TextListDumper`` writes the same
-bytes with two ``bytes.replace``; it is registered on every new connection.
+bytes with two ``bytes.replace``; ``CoreConfig`` registers it on every new PostgreSQL connection.
 """
 
 from collections.abc import Callable
@@ -41,7 +41,6 @@ class TextListDumper(ListDumper):
         tokens[-1] = b"}"
 
 
-def register_dumpers(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """``connection_created``: a new PostgreSQL connection writes lists with ``TextListDumper``."""
-    if connection.vendor == "postgresql":
-        connection.connection.adapters.register_dumper(list, TextListDumper)
+def register_dumpers(connection: Any) -> None:
+    """A new PostgreSQL connection (Django's) writes lists with ``TextListDumper``."""
+    connection.connection.adapters.register_dumper(list, TextListDumper)
