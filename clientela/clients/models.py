@@ -201,6 +201,8 @@ class Client(TimeStampedModel):
 
     objects = ClientQuerySet.as_manager()
     history = client_history_records
+    # A list page's rows carry their groups' names (``selectors.attach_group_names``), not a column.
+    group_names: list[str]
     if TYPE_CHECKING:
         history_entries: Any  # simple-history's per-client manager of past versions
 

@@ -1,5 +1,6 @@
 """Every read of clients, groups and contacts that a view, the API or an export makes."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,22 @@ def client_count(*, user: User, filters: ClientFilters, clients: ClientQuerySet)
     if connection.vendor == "sqlite" and plain:
         return capped_count(clients, cap, parts=clients.reach_parts(user))
     return capped_count(clients, cap)
+
+
+def attach_group_names(clients: Sequence[Client]) -> None:
+    """Set ``group_names`` on each of ``clients`` (a list page's rows): their groups' names, by name.
+
+    One query of (client, name) pairs. A prefetch of ``groups`` would build a group object and a
+    related manager per row, which a list that only shows the names does not need.
+    """
+    names: dict[int, list[str]] = {client.pk: [] for client in clients}
+    memberships = Client.groups.through.objects.filter(client_id__in=names).order_by(
+        "clientgroup__name", "clientgroup_id"
+    )
+    for client_id, name in memberships.values_list("client_id", "clientgroup__name"):
+        names[client_id].append(name)
+    for client in clients:
+        client.group_names = names[client.pk]
 
 
 def client_ordering(sort: str) -> list[str]:

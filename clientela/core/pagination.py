@@ -59,6 +59,8 @@ class KeysetPage:
     items: list[Any]
     next_cursor: str | None
     previous_cursor: str | None
+    # ``capped_count``'s answer, when the page's own query could tell it (``keyset_page(count=True)``).
+    counted: tuple[int, bool] | None = None
 
 
 def _encode(values: list[Any]) -> str:
@@ -109,13 +111,26 @@ def _flip(ordering: list[str]) -> list[str]:
 
 
 def keyset_page(
-    queryset: QuerySet, *, ordering: list[str], size: int, after: str | None = None, before: str | None = None
+    queryset: QuerySet,
+    *,
+    ordering: list[str],
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    count: bool = False,
 ) -> KeysetPage:
-    """One page of ``queryset`` sorted by ``ordering`` (which must end in a unique field)."""
+    """One page of ``queryset`` sorted by ``ordering`` (which must end in a unique field).
+
+    ``count``: on a first page of costly rows sorted by their ids first, read as many ids as their
+    capped count needs and set ``counted``, as ``capped_count`` would answer. Sorting the matches
+    reads every one of them anyway, so keeping the first ``count_cap + 1`` instead of the first
+    page costs next to nothing, where a count of its own would read the matches again (for a
+    user who sees few of them, all of them: docs/performance.md, finding 35).
+    """
     model = queryset.model
     if before:
         values = _decode(before, model, ordering)
-        rows = _rows(queryset.filter(_after(ordering, values, reverse=True)), _flip(ordering), size + 1)
+        rows, _counted = _rows(queryset.filter(_after(ordering, values, reverse=True)), _flip(ordering), size + 1)
         has_more = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(
@@ -126,27 +141,36 @@ def keyset_page(
     if after:
         values = _decode(after, model, ordering)
         queryset = queryset.filter(_after(ordering, values, reverse=False))
-    rows = _rows(queryset, ordering, size + 1)
+    rows, counted = _rows(queryset, ordering, size + 1, count=count and not after)
     has_more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
         items=rows,
         next_cursor=_cursor(rows[-1], ordering) if rows and has_more else None,
         previous_cursor=_cursor(rows[0], ordering) if rows and after else None,
+        counted=counted,
     )
 
 
-def _rows(queryset: QuerySet, ordering: list[str], limit: int) -> list[Any]:
-    """The first ``limit`` rows of ``queryset`` in ``ordering``."""
-    if not costly_rows(queryset).ids_first or queryset.query.annotation_select:
+def _rows(
+    queryset: QuerySet, ordering: list[str], limit: int, *, count: bool = False
+) -> tuple[list[Any], tuple[int, bool] | None]:
+    """The first ``limit`` rows of ``queryset`` in ``ordering``, and with ``count`` their capped count when the ids
+    sorted first tell it (else None)."""
+    hints = costly_rows(queryset)
+    if not hints.ids_first or queryset.query.annotation_select:
         # Annotated rows (counts, …) would lose their annotations in the second step (aliases, which
         # only filter or sort, are no such loss).
-        return list(queryset.order_by(*ordering)[:limit])
+        return list(queryset.order_by(*ordering)[:limit]), None
     # Sort only the ids, then fetch the page's rows (with the queryset's joins and prefetches) by
     # id: the sort then carries two columns per match instead of every column of two tables.
-    ids = _ids(queryset.order_by(*ordering).values_list("pk", flat=True)[:limit], costly_rows(queryset).sqlite_index)
+    cap = hints.count_cap if count else None
+    wanted = limit if cap is None else max(limit, cap + 1)
+    ids = _ids(queryset.order_by(*ordering).values_list("pk", flat=True)[:wanted], hints.sqlite_index)
+    counted = None if cap is None else (min(len(ids), cap), len(ids) > cap)
+    ids = ids[:limit]
     by_id = {row.pk: row for row in _same_fetch(queryset).filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return [by_id[pk] for pk in ids if pk in by_id], counted
 
 
 def _ids(query: QuerySet, sqlite_index: str | None) -> list[Any]:

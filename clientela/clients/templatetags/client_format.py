@@ -3,8 +3,10 @@
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from clientela.clients.list_rows import ClientRowWriter
 from clientela.clients.models import ClientKind, ClientStatus
 from clientela.clients.validation import format_phone
 from clientela.core.countries import country_name, currency_name
@@ -53,3 +55,9 @@ def history_value(value: Any, field: str) -> str:
     if field in _CHOICES and value in _CHOICES[field].values:
         return str(_CHOICES[field](value).label)
     return str(value)
+
+
+@register.simple_tag
+def client_rows(clients: Any) -> SafeString:
+    """The client list's table rows (``ClientRowWriter``: the template language took a fifth of the page's time)."""
+    return ClientRowWriter().rows(clients)

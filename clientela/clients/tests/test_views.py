@@ -311,6 +311,20 @@ def test_a_search_counts_up_to_its_own_lower_cap(client, alice, monkeypatch):
     assertContains(listed, "3 clients")
 
 
+def test_a_search_counts_only_the_matches_the_user_may_see(client, alice, dave, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_ROWS", CostlyRows(count_cap=5, ids_first=True))
+    for name in ("Alfa Vlna", "Beta Vlna", "Gama Vlna"):
+        make_client(user=alice, name=name)
+    make_client(user=dave, name="Delta Vlna")  # matches, but alice may not see it
+    make_client(user=alice, name="Epsilon Hora")  # alice's, but no match
+
+    searched = as_user(client, alice).get(reverse("clients:list"), {"q": "vlna"})
+
+    assertContains(searched, "3 clients")
+    assertNotContains(searched, "4 clients")
+    assert names_in(searched) == ["Alfa Vlna", "Beta Vlna", "Gama Vlna"]
+
+
 @pytest.mark.parametrize(("query", "hinted_on_sqlite"), [("vlna", True), ("vlna a", False)])
 def test_a_search_sorts_its_matches_from_the_narrow_index_on_sqlite(client, alice, bob, dave, query, hinted_on_sqlite):
     """SQLite reads the ids of a search's matches through clients_search_rows_idx (an index SQLite
@@ -382,9 +396,9 @@ def test_the_live_search_fragment_runs_the_same_queries_for_3_or_30_clients(
     _clients_with_groups(alice, count)
     as_user(client, alice)
 
-    # session, user, groups filter, owners filter, custom fields, capped count, the matches' ids,
-    # the page's clients, their groups
-    with django_assert_num_queries(9):
+    # session, user, groups filter, owners filter, custom fields, the matches' ids (counted as they are
+    # sorted: no count of its own), the page's clients, their group names
+    with django_assert_num_queries(8):
         response = client.get(reverse("clients:list"), {"q": "client"}, **htmx("client-results"))
 
     assert len(names_in(response)) == count

@@ -40,15 +40,20 @@ CONTACT_ORDERING = ["last_name", "first_name", "id"]
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str]) -> KeysetPage:
+def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str], *, count: bool = False) -> KeysetPage:
     """The page of ``queryset`` the cursor in the query string names (the first on a bad cursor)."""
     size = settings.CLIENTELA_PAGE_SIZE
     try:
         return keyset_page(
-            queryset, ordering=ordering, size=size, after=request.GET.get("after"), before=request.GET.get("before")
+            queryset,
+            ordering=ordering,
+            size=size,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            count=count,
         )
     except InvalidCursor:
-        return keyset_page(queryset, ordering=ordering, size=size)
+        return keyset_page(queryset, ordering=ordering, size=size, count=count)
 
 
 def _carried_count(request: AuthenticatedRequest) -> tuple[int, bool] | None:
@@ -83,8 +88,11 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     clients = selectors.client_list(user=request.user, filters=filters)
-    total, more = _carried_count(request) or selectors.client_count(user=request.user, filters=filters, clients=clients)
-    page = _page(request, clients.prefetch_related("groups"), selectors.client_ordering(filters.sort))
+    carried = _carried_count(request)
+    # A search's first page counts its matches as it sorts them; other pages count apart (or carry the count).
+    page = _page(request, clients, selectors.client_ordering(filters.sort), count=carried is None)
+    total, more = carried or page.counted or selectors.client_count(user=request.user, filters=filters, clients=clients)
+    selectors.attach_group_names(page.items)
     # Optional columns of custom values, read from the rows already loaded (no query per row).
     columns = chosen_columns(form, request.session)
     for row in page.items:

@@ -69,3 +69,39 @@ def test_ids_first_keeps_the_filters_and_leaves_annotated_rows_whole(groups):
 
     assert names(keyset_page(filtered, ordering=ORDERING, size=5)) == ["Alfa", "Echo"]
     assert [group.members for group in keyset_page(annotated, ordering=ORDERING, size=5).items] == [0] * 5
+
+
+@pytest.mark.parametrize("cap", [1, 2, 4, 5, 6, 50])
+def test_a_first_page_of_ids_sorted_first_counts_its_matches_as_capped_count_does(groups, cap):
+    queryset = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=cap, ids_first=True))
+    narrowed = queryset.filter(name__in=["Alfa", "Beta", "Echo", "Delta"])
+
+    page = keyset_page(queryset, ordering=ORDERING, size=2, count=True)
+    fewer = keyset_page(narrowed, ordering=ORDERING, size=3, count=True)
+
+    assert page.counted == capped_count(queryset, 10_000) == (min(5, cap), cap < 5)
+    assert fewer.counted == capped_count(narrowed, 10_000) == (min(4, cap), cap < 4)
+    # The page itself is unchanged by the longer read.
+    assert names(page) == ["Alfa", "Beta"] and names(fewer) == ["Alfa", "Beta", "Delta"]
+    assert names(keyset_page(queryset, ordering=ORDERING, size=2, after=page.next_cursor)) == ["Charlie", "Delta"]
+
+
+def test_the_count_comes_with_the_sort_in_one_query(groups, django_assert_num_queries):
+    queryset = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3, ids_first=True))
+
+    with django_assert_num_queries(2):  # the matches' ids (up to the cap and one), the page's rows
+        page = keyset_page(queryset, ordering=ORDERING, size=2, count=True)
+
+    assert page.counted == (3, True)
+
+
+def test_only_a_first_page_of_ids_sorted_first_counts_itself(groups):
+    costly = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3, ids_first=True))
+    plain = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3))
+    annotated = mark_costly(ClientGroup.objects.annotate(members=Count("clients")), CostlyRows(ids_first=True))
+    first = keyset_page(costly, ordering=ORDERING, size=2, count=True)
+
+    assert keyset_page(costly, ordering=ORDERING, size=2).counted is None  # not asked
+    assert keyset_page(costly, ordering=ORDERING, size=2, after=first.next_cursor, count=True).counted is None
+    assert keyset_page(plain, ordering=ORDERING, size=2, count=True).counted is None  # the caller counts apart
+    assert keyset_page(annotated, ordering=ORDERING, size=2, count=True).counted is None
