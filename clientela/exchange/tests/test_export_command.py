@@ -139,16 +139,15 @@ def test_a_failure_part_way_leaves_a_file_that_says_so_and_fails_the_command(mon
     for number in range(3):
         make_client(user=alice, name=f"Client {number}", groups=[group])
     monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
-    original = exports.ClientRows._group_names
-    calls = []
+    reading = exports.ClientRows._value_chunks
 
-    def failing(self, ids):
-        calls.append(ids)
-        if len(calls) == 3:
-            raise RuntimeError("the database went away")
-        return original(self, ids)
+    def failing(self, *args, **kwargs):  # the database goes away while the third chunk is read
+        chunks = reading(self, *args, **kwargs)
+        yield next(chunks)
+        yield next(chunks)
+        raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(exports.ClientRows, "_group_names", failing)
+    monkeypatch.setattr(exports.ClientRows, "_value_chunks", failing)
     target = tmp_path / "clients.csv"
 
     with pytest.raises(CommandError, match="The export failed after 2 clients: the database went away"):
