@@ -59,7 +59,7 @@ class KeysetPage:
     items: list[Any]
     next_cursor: str | None
     previous_cursor: str | None
-    # ``capped_count``'s answer, when the page's own query could tell it (``keyset_page(count=True)``).
+    # ``capped_count``'s answer, when the page's own query could tell it (``keyset_page(count_cap=…)``).
     counted: tuple[int, bool] | None = None
 
 
@@ -117,12 +117,13 @@ def keyset_page(
     size: int,
     after: str | None = None,
     before: str | None = None,
-    count: bool = False,
+    count_cap: int | None = None,
 ) -> KeysetPage:
     """One page of ``queryset`` sorted by ``ordering`` (which must end in a unique field).
 
-    ``count``: on a first page of costly rows sorted by their ids first, read as many ids as their
-    capped count needs and set ``counted``, as ``capped_count`` would answer. Sorting the matches
+    ``count_cap``: on a first page of costly rows sorted by their ids first, read as many ids as
+    their capped count needs and set ``counted``, as ``capped_count(queryset, count_cap)`` would
+    answer (the rows' own cap applies too; rows without one are not counted here). Sorting the matches
     reads every one of them anyway, so keeping the first ``count_cap + 1`` instead of the first
     page costs next to nothing, where a count of its own would read the matches again (for a
     user who sees few of them, all of them: docs/performance.md, finding 35).
@@ -141,7 +142,7 @@ def keyset_page(
     if after:
         values = _decode(after, model, ordering)
         queryset = queryset.filter(_after(ordering, values, reverse=False))
-    rows, counted = _rows(queryset, ordering, size + 1, count=count and not after)
+    rows, counted = _rows(queryset, ordering, size + 1, count_cap=None if after else count_cap)
     has_more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
@@ -153,10 +154,10 @@ def keyset_page(
 
 
 def _rows(
-    queryset: QuerySet, ordering: list[str], limit: int, *, count: bool = False
+    queryset: QuerySet, ordering: list[str], limit: int, *, count_cap: int | None = None
 ) -> tuple[list[Any], tuple[int, bool] | None]:
-    """The first ``limit`` rows of ``queryset`` in ``ordering``, and with ``count`` their capped count when the ids
-    sorted first tell it (else None)."""
+    """The first ``limit`` rows of ``queryset`` in ``ordering``, and with ``count_cap`` their capped count when the
+    ids sorted first tell it (else None)."""
     hints = costly_rows(queryset)
     if not hints.ids_first or queryset.query.annotation_select:
         # Annotated rows (counts, …) would lose their annotations in the second step (aliases, which
@@ -164,7 +165,7 @@ def _rows(
         return list(queryset.order_by(*ordering)[:limit]), None
     # Sort only the ids, then fetch the page's rows (with the queryset's joins and prefetches) by
     # id: the sort then carries two columns per match instead of every column of two tables.
-    cap = hints.count_cap if count else None
+    cap = None if count_cap is None or hints.count_cap is None else min(count_cap, hints.count_cap)
     wanted = limit if cap is None else max(limit, cap + 1)
     ids = _ids(queryset.order_by(*ordering).values_list("pk", flat=True)[:wanted], hints.sqlite_index)
     counted = None if cap is None else (min(len(ids), cap), len(ids) > cap)

@@ -311,6 +311,18 @@ def test_a_search_counts_up_to_its_own_lower_cap(client, alice, monkeypatch):
     assertContains(listed, "3 clients")
 
 
+def test_a_search_counts_no_further_than_the_lists_own_cap_when_it_is_lower(client, alice, monkeypatch, settings):
+    settings.CLIENTELA_COUNT_CAP = 1
+    monkeypatch.setattr(search, "SEARCH_ROWS", CostlyRows(count_cap=2, ids_first=True))
+    for name in ("Alfa Vlna", "Beta Vlna", "Gama Vlna"):
+        make_client(user=alice, name=name)
+
+    searched = as_user(client, alice).get(reverse("clients:list"), {"q": "vlna"})
+
+    assertContains(searched, "more than 1 client")
+    assert names_in(searched) == ["Alfa Vlna", "Beta Vlna", "Gama Vlna"]
+
+
 def test_a_search_counts_only_the_matches_the_user_may_see(client, alice, dave, monkeypatch):
     monkeypatch.setattr(search, "SEARCH_ROWS", CostlyRows(count_cap=5, ids_first=True))
     for name in ("Alfa Vlna", "Beta Vlna", "Gama Vlna"):

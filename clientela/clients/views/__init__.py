@@ -40,7 +40,9 @@ CONTACT_ORDERING = ["last_name", "first_name", "id"]
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str], *, count: bool = False) -> KeysetPage:
+def _page(
+    request: AuthenticatedRequest, queryset: Any, ordering: list[str], *, count_cap: int | None = None
+) -> KeysetPage:
     """The page of ``queryset`` the cursor in the query string names (the first on a bad cursor)."""
     size = settings.CLIENTELA_PAGE_SIZE
     try:
@@ -50,10 +52,10 @@ def _page(request: AuthenticatedRequest, queryset: Any, ordering: list[str], *, 
             size=size,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
-            count=count,
+            count_cap=count_cap,
         )
     except InvalidCursor:
-        return keyset_page(queryset, ordering=ordering, size=size, count=count)
+        return keyset_page(queryset, ordering=ordering, size=size, count_cap=count_cap)
 
 
 def _carried_count(request: AuthenticatedRequest) -> tuple[int, bool] | None:
@@ -90,7 +92,8 @@ def client_list(request: AuthenticatedRequest) -> HttpResponse:
     clients = selectors.client_list(user=request.user, filters=filters)
     carried = _carried_count(request)
     # A search's first page counts its matches as it sorts them; other pages count apart (or carry the count).
-    page = _page(request, clients, selectors.client_ordering(filters.sort), count=carried is None)
+    cap = settings.CLIENTELA_COUNT_CAP if carried is None else None
+    page = _page(request, clients, selectors.client_ordering(filters.sort), count_cap=cap)
     total, more = carried or page.counted or selectors.client_count(user=request.user, filters=filters, clients=clients)
     selectors.attach_group_names(page.items)
     # Optional columns of custom values, read from the rows already loaded (no query per row).

@@ -76,8 +76,8 @@ def test_a_first_page_of_ids_sorted_first_counts_its_matches_as_capped_count_doe
     queryset = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=cap, ids_first=True))
     narrowed = queryset.filter(name__in=["Alfa", "Beta", "Echo", "Delta"])
 
-    page = keyset_page(queryset, ordering=ORDERING, size=2, count=True)
-    fewer = keyset_page(narrowed, ordering=ORDERING, size=3, count=True)
+    page = keyset_page(queryset, ordering=ORDERING, size=2, count_cap=10_000)
+    fewer = keyset_page(narrowed, ordering=ORDERING, size=3, count_cap=10_000)
 
     assert page.counted == capped_count(queryset, 10_000) == (min(5, cap), cap < 5)
     assert fewer.counted == capped_count(narrowed, 10_000) == (min(4, cap), cap < 4)
@@ -90,7 +90,7 @@ def test_the_count_comes_with_the_sort_in_one_query(groups, django_assert_num_qu
     queryset = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3, ids_first=True))
 
     with django_assert_num_queries(2):  # the matches' ids (up to the cap and one), the page's rows
-        page = keyset_page(queryset, ordering=ORDERING, size=2, count=True)
+        page = keyset_page(queryset, ordering=ORDERING, size=2, count_cap=10_000)
 
     assert page.counted == (3, True)
 
@@ -99,9 +99,18 @@ def test_only_a_first_page_of_ids_sorted_first_counts_itself(groups):
     costly = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3, ids_first=True))
     plain = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=3))
     annotated = mark_costly(ClientGroup.objects.annotate(members=Count("clients")), CostlyRows(ids_first=True))
-    first = keyset_page(costly, ordering=ORDERING, size=2, count=True)
+    first = keyset_page(costly, ordering=ORDERING, size=2, count_cap=10_000)
 
     assert keyset_page(costly, ordering=ORDERING, size=2).counted is None  # not asked
-    assert keyset_page(costly, ordering=ORDERING, size=2, after=first.next_cursor, count=True).counted is None
-    assert keyset_page(plain, ordering=ORDERING, size=2, count=True).counted is None  # the caller counts apart
-    assert keyset_page(annotated, ordering=ORDERING, size=2, count=True).counted is None
+    assert keyset_page(costly, ordering=ORDERING, size=2, after=first.next_cursor, count_cap=10_000).counted is None
+    assert keyset_page(plain, ordering=ORDERING, size=2, count_cap=10_000).counted is None  # the caller counts apart
+    assert keyset_page(annotated, ordering=ORDERING, size=2, count_cap=10_000).counted is None
+
+
+def test_the_callers_lower_cap_applies_to_a_page_that_counts_itself(groups):
+    queryset = mark_costly(ClientGroup.objects.all(), CostlyRows(count_cap=4, ids_first=True))
+
+    page = keyset_page(queryset, ordering=ORDERING, size=1, count_cap=2)
+
+    assert page.counted == capped_count(queryset, 2) == (2, True)
+    assert keyset_page(queryset, ordering=ORDERING, size=1, count_cap=100).counted == (4, True)
