@@ -102,3 +102,12 @@ def alice_client(alice, group):
 def bob_client(alice, bob):
     """Owned by bob, alice's subordinate."""
     return make_client(user=alice, owner=bob, name="Țesătoria Argeș SRL", country="RO", tax_id="RO18547290")
+
+
+@pytest.fixture
+def unhashed_static_files(settings):
+    """Templates name static files: serve them unhashed, as tests run without collectstatic's manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

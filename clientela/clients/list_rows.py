@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.urls import reverse
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clientela.clients.models import Client, ClientKind, ClientStatus
@@ -23,13 +24,6 @@ from clientela.core.countries import country_name
 _ANY_ID = 918_273_645_546_372_819
 _DASH = "—"
 _NO_GROUPS = f'<span class="muted">{_DASH}</span>'
-
-
-def _text(value: Any) -> str:
-    """A value as the template writes ``{{ value }}``: escaped unless it is already safe HTML."""
-    if isinstance(value, SafeData):
-        return str(value)
-    return html.escape(str(value))
 
 
 class ClientRowWriter:
@@ -53,7 +47,7 @@ class ClientRowWriter:
     def row(self, client: Client, column_values: Sequence[Any] = ()) -> str:
         name = html.escape(client.name)
         pk = client.pk
-        active = client.status == ClientStatus.ACTIVE
+        active = client.is_active
         badges = "" if active else f' <span class="badge badge-invalid">{self._statuses.get(client.status, "")}</span>'
         if client.locked_by_id:
             badges += f' <span class="badge badge-locked" title="{self._locked}">🔒</span>'
@@ -65,7 +59,10 @@ class ClientRowWriter:
         if client.phone:
             reach.append(f'<span class="subtle nowrap">{html.escape(format_phone(client.phone))}</span>')
         groups = "".join(f'<span class="tag">{html.escape(group)}</span>' for group in client.group_names)
-        custom = "".join(f'<td class="custom-column">{_text(value or _DASH)}</td>' for value in column_values)
+        # Custom values as ``{{ value|default:"—" }}`` writes them (one a column formats as HTML stays so).
+        custom = "".join(
+            f'<td class="custom-column">{conditional_escape(value or _DASH)}</td>' for value in column_values
+        )
         return (
             f'<tr class="client-row{"" if active else " is-invalid"}">'
             f'<td class="select-cell"><input type="checkbox" name="selected" value="{pk}" form="bulk-form"'

@@ -12,7 +12,7 @@ from clientela.clients.models import Client, ClientKind
 from clientela.clients.selectors import attach_group_names
 from clientela.clients.services import client_invalidate, client_lock
 from clientela.clients.tests.factories import CZ_ICO, make_client, make_group
-from clientela.clients.tests.test_views import as_user, view_test_settings  # noqa: F401 (an autouse fixture)
+from clientela.clients.tests.test_views import as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_group_names_are_read_in_one_query_for_the_whole_page(alice, django_asse
     assert [client.group_names for client in page] == [["Alfa", "Beta"], [], ["Beta"]]  # by name
 
 
-def test_the_list_page_writes_its_rows_with_the_writer(client, alice):
+def test_the_list_page_writes_its_rows_with_the_writer(client, alice, unhashed_static_files):
     make_client(user=alice, name="Modrá Vlna s.r.o.", groups=[make_group(user=alice, name="Wholesale")])
 
     response = as_user(client, alice).get(reverse("clients:list"))
