@@ -9,7 +9,8 @@ nothing; the header row is each column's label in the reader's language.
 How the rows are read: one query, the ``values_list`` of the needed columns with the primary contact
 joined (a ``FilteredRelation``), fetched ``CHUNK_SIZE`` rows at a time as ``.iterator()`` does (a
 server-side cursor on PostgreSQL, chunked fetches on SQLite) but without the ORM's per-row
-conversions; per chunk, one more query reads the chunk's group memberships. Each column's cells are made in
+conversions; per chunk, one more query reads the chunk's group memberships, and a large export
+reads the whole register's at once instead (``_GroupCells``). Each column's cells are made in
 one pass over the chunk (vocabularies such as kinds, languages, yes/no and options are formatted once
 per value). No model instance is made per row, and no more than one chunk is ever held in memory.
 
@@ -46,25 +47,28 @@ fails with an error.
 """
 
 import codecs
+import contextlib
 import csv
 import functools
+import gc
 import io
 import itertools
 import json
 import logging
+import operator
 import re
 import tempfile
+from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
 import xlsxwriter
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Case, F, FilteredRelation, Func, Prefetch, Q, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.sql.constants import MULTI
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -95,7 +99,8 @@ from clientela.exchange.files import content_disposition
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2_000
+# Rows a fetch: chunks of 2,000 were written 3-7 % slower, on both databases (docs/performance.md, finding 40).
+CHUNK_SIZE = 1_000
 # Ticked ids one export takes (each is a query parameter; SQLite allows 32,766 per statement).
 MAX_SELECTED = 10_000
 
@@ -235,6 +240,8 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS) | {"'"}
 # scan in C per column and chunk, so that cells are gone through one by one only in the columns that
 # have such a cell.
 _FORMULA_CELL = re.compile("\x00[" + re.escape("".join(sorted(_FORMULA_FIRST))) + "]")
+# A cell that ``neutralise`` changes (any ' first, then a formula character), found by the NUL before it.
+_FORMULA_AFTER_NUL = re.compile("\x00(?='*[" + re.escape("".join(FORMULA_STARTS)) + "])")
 # The columns of few values (written as words), with their stored values.
 _WORD_VALUES: dict[str, Sequence[Any]] = {
     "kind": ClientKind.values,
@@ -247,8 +254,8 @@ _WORD_TYPES = {FieldType.BOOLEAN, FieldType.CHOICE}
 _PRIMARY_CONTACT = "primary_contact"
 
 Cells = Sequence[str]
-# A column's cells from the chunk's values (column by column) and its clients' groups.
-Converter = Callable[[list[Sequence[Any]], dict[int, str]], Cells]
+# A column's cells from the chunk's values (column by column) and its clients' groups' cells.
+Converter = Callable[[list[Sequence[Any]], Cells], Cells]
 
 
 def _formatter(column: Column) -> Callable[[Sequence[Any]], Cells]:
@@ -267,6 +274,25 @@ def _formatter(column: Column) -> Callable[[Sequence[Any]], Cells]:
     return lambda values: [
         value if value.__class__ is str else "" if value is None else format_cell(column, value) for value in values
     ]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a chunk's rows are fetched and turned into columns.
+
+    The driver makes a tuple per row, and the collector would look into each of them before they are
+    let go (reference counting frees them the moment the columns are made): 0.3 µs a row on SQLite's
+    million-client export (docs/performance.md, finding 39). Paused for the fetch only, never across
+    a ``yield``, so other code in the process runs with the collector as it was.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _is_stored_text(name: str) -> bool:
@@ -390,8 +416,9 @@ class ClientRows:
     read so far.
 
     One query reads the clients with their primary contact (a filtered join) and one per chunk the
-    chunk's group names. The rows are taken as the database driver gives them: no model, no
-    per-row conversion by the ORM; each column is converted in one pass over the chunk.
+    chunk's group memberships (in a large export, one the whole register's). The rows are taken as
+    the database driver gives them: no model, no per-row conversion by the ORM; each column is
+    converted in one pass over the chunk.
     """
 
     def __init__(
@@ -496,7 +523,7 @@ class ClientRows:
 
     def _value_chunks(
         self, extra: dict[str, Any] | None = None, *, contact: bool = False
-    ) -> Iterator[tuple[list[Sequence[Any]], dict[int, str]]]:
+    ) -> Iterator[tuple[list[Sequence[Any]], Cells]]:
         """The values of a chunk of rows, column by column (``values[0]``: the ids), and the chunk's groups.
 
         ``extra``: more columns to read (expressions by name, read after the others); ``contact``:
@@ -506,19 +533,29 @@ class ClientRows:
             self._position(name)
         custom = self._fields.index("custom_fields") if "custom_fields" in self._fields else None
         connection = connections[self.clients.db]
-        # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where
-        # the database has one (as QuerySet.iterator() reads them, without its per-row converters).
-        chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-        compiler = self.query(extra, contact=contact).query.get_compiler(connection=connection)
-        for batch in compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=self.chunk_size):
-            values: list[Sequence[Any]] = list(zip(*batch, strict=True))  # values[0]: the chunk's ids
-            if custom is not None:
-                values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
-            groups = {}
-            if self._groups is not None:
-                groups = self._groups.cells(connection, values[0])
-            self.count += len(batch)
-            yield values, groups
+        try:
+            sql, params = self.query(extra, contact=contact).query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # a filter no client can meet (an empty selection)
+            return
+        # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where the
+        # database has one (as QuerySet.iterator() reads them, without the ORM's per-row converters).
+        server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while True:
+                with _collector_paused():  # the chunk's row tuples are gone before the collector could look at them
+                    batch = cursor.fetchmany(self.chunk_size)
+                    values: list[Sequence[Any]] = list(zip(*batch, strict=True))  # values[0]: the chunk's ids
+                    del batch
+                if not values:
+                    return
+                if custom is not None:
+                    values[custom] = [json.loads(v) if v.__class__ is str else v for v in values[custom]]
+                groups: Cells = ()
+                if self._groups is not None:
+                    groups = self._groups.cells(connection, values[0])
+                self.count += len(values[0])
+                yield values, groups
 
     # One converter per column, made once -----------------------------------------------------------
 
@@ -535,7 +572,7 @@ class ClientRows:
             return lambda values, groups: cells([stored.get(name) if stored else None for stored in values[at]])
         if key == "groups":
             self._groups = _GroupCells(column)  # read a chunk at a time, with the chunk's rows
-            return lambda values, groups: [groups.get(pk, "") for pk in values[0]]
+            return lambda values, groups: groups
         if column.part == Part.CONTACT:
             part = key.removeprefix(CONTACT_PREFIX)
             if part == "name":  # the whole name, as a contact shows it
@@ -554,27 +591,47 @@ class ClientRows:
 
 
 class _GroupCells:
-    """The groups column's cells, a chunk of clients at a time: one query of the chunk's memberships.
+    """The groups column's cells, a chunk of clients at a time.
 
-    The query reads (client, group) ids from the membership table's own index, with no join and no
-    sort; the names come from the groups, read once per export in the database's name order. A
-    client's cell is made once per combination of groups (a register has a few dozen groups, and
-    a third of a million clients in them share a few hundred combinations). This was a join of the
-    names sorted by SQL and a cell made per client: 2.8 µs of a row's 13.5 on SQLite
-    (docs/performance.md, finding 36).
+    A small export reads each chunk's memberships with the chunk: (client, group) ids from the
+    membership table's own index, with no join and no sort. Once an export has read as many clients
+    as a quarter of the register's memberships, it reads all of them at once instead (``_Register``:
+    two bytes per client id, 2 MB for a million clients), as one query per chunk costs more than a
+    client's share of reading them all (docs/performance.md, finding 38).
+
+    The names come from the groups, read once per export in the database's name order. A client's cell
+    is made once per combination of groups (a register has a few dozen groups, and a third of a
+    million clients in them share a few hundred combinations).
     """
+
+    # The register's memberships are read at once after this share of them in clients (finding 38).
+    REGISTER_SHARE = 4
 
     def __init__(self, column: Column) -> None:
         self.column = column
         self._order: dict[int, tuple[int, str]] = {}  # group id -> (its place in name order, its name)
         self._cells: dict[tuple[int, ...], str] = {}
+        self._clients = 0  # clients whose memberships were read with their chunk
+        self._register_after: int | None = None  # how many before the register's are read at once
+        self._register: _Register | None = None
+        self._registered = False
 
-    def cells(self, connection: Any, ids: Sequence[int]) -> dict[int, str]:
-        """The cell of each client of ``ids`` that is in a group (the others have an empty one)."""
+    def cells(self, connection: Any, ids: Sequence[int]) -> list[str]:
+        """The cell of each client of ``ids``, in their order (an empty one for a client in no group)."""
+        if not self._registered and self._clients:  # a second chunk: an export of more than one
+            if self._register_after is None:
+                self._register_after = _Register.size(connection) // self.REGISTER_SHARE
+            if self._clients >= self._register_after:
+                self._registered = True  # once, whether it could be used or not
+                self._register = _Register.read(connection, self._cell)
+        if self._register is not None:
+            return self._register.cells(ids)
+        self._clients += len(ids)
         groups: dict[int, list[int]] = {}
         for client_id, group_id in self._memberships(connection, ids):
             groups.setdefault(client_id, []).append(group_id)
-        return {client_id: self._cell(tuple(sorted(found))) for client_id, found in groups.items()}
+        found = {client_id: self._cell(tuple(sorted(pks))) for client_id, pks in groups.items()}
+        return [found.get(pk, "") for pk in ids]
 
     def _cell(self, groups: tuple[int, ...]) -> str:
         cell = self._cells.get(groups)
@@ -597,11 +654,91 @@ class _GroupCells:
             return cursor.fetchall()
 
 
+class _Register:
+    """Every client's combination of groups, read at once into two bytes per client id.
+
+    ``slots[client id]`` is the place of the client's combination in ``combinations`` (0: none). It
+    holds the memberships as they were when it was read: on SQLite the export's own snapshot, as the
+    main query, still being read, keeps its read transaction open.
+    """
+
+    FETCH = 10_000
+    MOST = 2**16  # combinations two bytes tell apart
+
+    def __init__(self, slots: array, combinations: list[str]) -> None:
+        self.slots, self.combinations = slots, combinations
+
+    @staticmethod
+    def size(connection: Any) -> int:
+        """How many memberships the register has, at most: the membership table's last id (from its index)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_register_sql("size"))
+            (last,) = cursor.fetchone()
+        return last or 0
+
+    @classmethod
+    def read(cls, connection: Any, cell_of: Callable[[tuple[int, ...]], str]) -> "_Register | None":
+        """The register's memberships; None when they make more combinations of groups than two bytes tell apart."""
+        with connection.cursor() as cursor:
+            cursor.execute(_register_sql("top"))
+            top = cursor.fetchone()[0] or 0
+        slots = array("H", bytes(2 * (top + 1)))
+        places: dict[tuple[int, ...], int] = {(): 0}
+        combinations = [""]
+        # On PostgreSQL a server-side cursor (unless the settings forbid them): not all of them in memory at once.
+        server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        cursor = connection.chunked_cursor() if server_side else connection.cursor()
+        try:
+            cursor.execute(_register_sql("memberships"))
+            pairs = itertools.chain.from_iterable(iter(functools.partial(cursor.fetchmany, cls.FETCH), []))
+            for pk, memberships in itertools.groupby(pairs, key=_first):
+                groups = tuple([group for _pk, group in memberships])
+                place = places.get(groups)
+                if place is None:
+                    if len(combinations) == cls.MOST:
+                        return None
+                    place = places[groups] = len(combinations)
+                    combinations.append(cell_of(groups))
+                if pk <= top:  # a client made since ``top`` was read is not among the export's
+                    slots[pk] = place
+        finally:
+            cursor.close()
+        return cls(slots, combinations)
+
+    def cells(self, ids: Sequence[int]) -> list[str]:
+        """The cells of ``ids``, in their order."""
+        slots, combinations = self.slots, self.combinations
+        if max(ids) < len(slots):
+            return list(map(combinations.__getitem__, map(slots.__getitem__, ids)))
+        return [combinations[slots[pk]] if pk < len(slots) else "" for pk in ids]
+
+
+_first = operator.itemgetter(0)
+
+
+@functools.cache
+def _register_sql(what: str) -> str:
+    """The register's queries: the membership table's last id ("size"), the clients' ("top"), and every
+    (client, group) pair of ids in the order of the membership table's index ("memberships")."""
+
+    def quote(name: str) -> str:
+        return f'"{name}"'
+
+    through = Client.groups.through._meta
+    table, client_id = quote(through.db_table), quote(str(through.get_field("client").column))
+    group_id = quote(str(through.get_field("clientgroup").column))
+    return {
+        "size": f"SELECT MAX({quote(str(through.pk.column))}) FROM {table}",
+        "top": f"SELECT MAX({quote(str(Client._meta.pk.column))}) FROM {quote(Client._meta.db_table)}",
+        "memberships": f"SELECT {client_id}, {group_id} FROM {table} ORDER BY {client_id}, {group_id}",
+    }[what]
+
+
 @functools.cache
 def _memberships_sql(count: int, array_of: str = "") -> str:
     """The (client, group) ids of ``count`` clients' memberships (0: of an array of ids of the type ``array_of``).
 
-    Written out once per size, as the ORM would spend more time preparing a chunk's 2,000 ids one by
+    Written out once per size, as the ORM would spend more time preparing a chunk's thousand ids one by
     one (``__in``) than the export spends on the chunk. Names are quoted as standard SQL quotes them
     (as both databases' ``quote_name`` do), so no connection is needed here.
     """
@@ -612,7 +749,7 @@ def _memberships_sql(count: int, array_of: str = "") -> str:
     through = Client.groups.through._meta
     client_id = quote(str(through.get_field("client").column))
     group_id = quote(str(through.get_field("clientgroup").column))
-    # The array as its text, cast by the server: psycopg would look at each of 2,000 ids to choose a type.
+    # The array as its text, cast by the server: psycopg would look at each of a thousand ids to choose a type.
     among = f"= ANY(CAST(%s AS {array_of}[]))" if count == 0 else f"IN ({', '.join(['%s'] * count)})"
     return f"SELECT {client_id}, {group_id} FROM {quote(through.db_table)} WHERE {client_id} {among}"
 
@@ -770,7 +907,7 @@ class _CsvLines:
     def _written(self, cells: Cells) -> Cells:
         joined = "\x00".join(cells)  # the first cell has no NUL before it: looked at apart
         if cells[0][:1] in _FORMULA_FIRST or _FORMULA_CELL.search(joined) is not None:
-            cells = [neutralise(cell) if cell[:1] in _FORMULA_FIRST else cell for cell in cells]
+            cells, joined = _neutralised(cells, joined)
         if not any(special in joined for special in self._specials):
             return cells
         special = self._special
@@ -801,6 +938,19 @@ def _quote_cells(text: str, specials: Sequence[str]) -> str:
 
 def _neutralise(text: str) -> str:
     return neutralise(text) if text[:1] in _FORMULA_FIRST else text
+
+
+def _neutralised(cells: Cells, joined: str) -> tuple[Cells, str]:
+    """A column's cells, and the same joined by NULs, with the cells ``neutralise`` changes changed.
+
+    One substitution over the joined cells (a column of phone numbers in international form is
+    mostly such cells), split again; cell by cell where a stored text holds a NUL itself.
+    """
+    text = _FORMULA_AFTER_NUL.sub("\x00'", "\x00" + joined)
+    if text.count("\x00") != len(cells):
+        cells = [_neutralise(cell) for cell in cells]
+        return cells, "\x00".join(cells)
+    return text[1:].split("\x00"), text[1:]
 
 
 def vcard_chunks(

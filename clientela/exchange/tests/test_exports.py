@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from array import array
 from typing import Any
 
 import openpyxl
@@ -693,6 +695,26 @@ def test_one_tricky_cell_among_plain_ones_is_found_in_its_column(cell, delimiter
     assert exports._CsvLines(delimiter).chunk(columns) == expected.getvalue()
 
 
+PHONES = ["+420601123456", "'+420", "''=x", "'", "'plain", "-5", "+", "", "601 123 456", "@a", "=1;2", "\r\n+x", "+1"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize("column", [PHONES, [*PHONES, "+x\x00=y"]], ids=["phones", "a NUL before a formula"])
+def test_a_column_mostly_of_formula_cells_is_neutralised_cell_for_cell(column, delimiter):
+    # Phone numbers in international form: most cells of such a column start with a formula character.
+    columns = [column, column[::-1], ["same"] * len(column)]
+    expected = io.StringIO()
+    csv.writer(expected, delimiter=delimiter, lineterminator="\r\n").writerows(
+        [neutralise(cell) for cell in row] for row in zip(*columns, strict=True)
+    )
+
+    written = exports._CsvLines(delimiter).chunk(columns)
+
+    assert written == expected.getvalue()
+    firsts = [row[0] for row in csv.reader(io.StringIO(written, newline=""), delimiter=delimiter)]
+    assert firsts[:5] == ["'+420601123456", "''+420", "'''=x", "'", "'plain"]
+
+
 def test_a_csv_of_one_column_is_what_csv_writer_writes_too():
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\r\n").writerows([neutralise(cell)] for cell in TRICKY_CELLS)
@@ -846,7 +868,16 @@ def test_group_names_follow_the_databases_name_order_as_the_client_page_does(ali
     assert row[1] == "; ".join(group.name for group in client.groups.all())  # the model's ordering: name, id
 
 
-def test_groups_made_or_deleted_during_an_export_are_written_as_they_are_when_their_chunk_is_read(alice, admin_user):
+def _register_after(monkeypatch, clients: int) -> None:
+    """Make an export read the register's memberships at once after this many clients (0: with its second chunk)."""
+    memberships = clients * exports._GroupCells.REGISTER_SHARE
+    monkeypatch.setattr(exports._Register, "size", staticmethod(lambda connection: memberships))
+
+
+def test_groups_made_or_deleted_during_an_export_are_written_as_they_are_when_their_chunk_is_read(
+    monkeypatch, alice, admin_user
+):
+    _register_after(monkeypatch, 10**9)  # a small export of a large register: each chunk's memberships with it
     zeta = make_group(user=alice, name="Zeta")
     first = make_client(user=alice, name="A first", groups=[zeta])
     second = make_client(user=alice, name="B second", groups=[zeta])
@@ -863,3 +894,95 @@ def test_groups_made_or_deleted_during_an_export_are_written_as_they_are_when_th
     assert next(chunks) == [("C third", "")]
     assert list(chunks) == []
     assert {first.pk, third.pk}.isdisjoint(Client.groups.through.objects.values_list("client_id", flat=True))
+
+
+def test_a_large_export_writes_the_memberships_as_they_were_when_it_read_the_registers(monkeypatch, alice, admin_user):
+    _register_after(monkeypatch, 0)
+    zeta = make_group(user=alice, name="Zeta")
+    make_client(user=alice, name="A first", groups=[zeta])
+    second = make_client(user=alice, name="B second", groups=[zeta])
+    make_client(user=alice, name="C third", groups=[zeta])
+    columns = [column for column in export_columns(client_columns()) if column.key in ("name", "groups")]
+    chunks = ClientRows(Client.objects.order_by("name"), columns, chunk_size=1).chunks()
+
+    assert next(chunks) == [("A first", "Zeta")]
+    alfa = make_group(user=alice, name="Alfa")
+    client_update(client=second, user=alice, version=second.version, values={}, groups=[zeta, alfa])
+    assert next(chunks) == [("B second", "Alfa; Zeta")]  # the register is read with this chunk
+    group_delete(group=zeta, user=admin_user)
+    # As the database's snapshot shows the export's rows: their groups as they were when it began reading them,
+    # not a group gone from one row and present in the row before it.
+    assert next(chunks) == [("C third", "Zeta")]
+    assert list(chunks) == []
+
+
+def _grouped_clients(alice) -> list[Client]:
+    """Clients in every combination of three groups (none, one, two, all), named so that their order mixes them."""
+    zeta, alfa, mid = (make_group(user=alice, name=name) for name in ("Zeta", "Alfa", "Mid; Two"))
+    combinations = [[], [zeta], [alfa, zeta], [mid], [zeta, alfa, mid], [], [alfa], [mid, zeta], [zeta]]
+    return [
+        make_client(user=alice, name=f"{'QPONMLKJI'[number]} s.r.o.", groups=groups)
+        for number, groups in enumerate(combinations)
+    ]
+
+
+@pytest.mark.parametrize("after", [10**9, 0, 5], ids=["chunk by chunk", "register", "register later"])
+def test_the_groups_cells_are_the_same_whichever_way_the_memberships_are_read(monkeypatch, alice, after):
+    clients = _grouped_clients(alice)
+    columns = [column for column in export_columns(client_columns()) if column.key in ("id", "name", "groups")]
+    expected = {str(client.pk): "; ".join(group.name for group in client.groups.all()) for client in clients}
+    _register_after(monkeypatch, after)
+
+    clients_by_name = Client.objects.order_by("name")
+    rows = [row for chunk in ClientRows(clients_by_name, columns, chunk_size=2).chunks() for row in chunk]
+    written = b"".join(exports.csv_chunks(ClientRows(clients_by_name, columns, chunk_size=2)))
+
+    assert {pk: groups for pk, _name, groups in rows} == expected
+    assert [name for _pk, name, _groups in rows] == sorted(client.name for client in clients)
+    assert {row["Clientela id"]: row["Groups"] for row in by_header(parse_csv(written))} == expected
+    assert expected[str(clients[4].pk)] == "Alfa; Mid; Two; Zeta"
+
+
+def test_a_large_export_reads_the_registers_memberships_once_instead_of_with_each_chunk(monkeypatch, alice):
+    def queries(count: int) -> list[str]:
+        _register_after(monkeypatch, 4)  # after two chunks of two
+        rows = ClientRows(Client.objects.order_by("name"), export_columns(client_columns()), chunk_size=2)
+        with CaptureQueriesContext(connection) as captured:
+            assert sum(len(chunk) for chunk in rows.chunks()) == count
+        # PostgreSQL names each server-side cursor afresh
+        return [re.sub(r'"_django_curs_\w+"', "a cursor", query["sql"]) for query in captured.captured_queries]
+
+    group = make_group(user=alice, name="Zeta")
+    for number in range(10):
+        make_client(user=alice, name=f"Client {number:03}", groups=[group] if number % 2 else [])
+    with_10 = queries(10)
+    for number in range(10, 40):
+        make_client(user=alice, name=f"Client {number:03}", groups=[group] if number % 2 else [])
+
+    assert queries(40) == with_10
+    table = Client.groups.through._meta.db_table
+    # the clients; two chunks' memberships and the groups' names; the clients' last id and the register's memberships
+    assert len(with_10) == 1 + 2 + 1 + 2
+    assert sum(f'FROM "{table}" WHERE' in sql for sql in with_10) == 2
+    assert sum(f'FROM "{table}" ORDER BY' in sql for sql in with_10) == 1
+
+
+def test_more_combinations_of_groups_than_the_register_tells_apart_are_read_chunk_by_chunk(monkeypatch, alice):
+    clients = _grouped_clients(alice)
+    columns = [column for column in export_columns(client_columns()) if column.key in ("id", "groups")]
+    _register_after(monkeypatch, 0)
+    monkeypatch.setattr(exports._Register, "MOST", 3)  # "none" and two others; the clients have six
+
+    rows = ClientRows(Client.objects.order_by("name"), columns, chunk_size=2)
+
+    assert dict(row for chunk in rows.chunks() for row in chunk) == {
+        str(client.pk): "; ".join(group.name for group in client.groups.all()) for client in clients
+    }
+    assert rows._groups is not None and rows._groups._registered and rows._groups._register is None
+
+
+def test_a_client_beyond_the_registers_last_id_is_in_no_group():
+    register = exports._Register(array("H", [0, 1, 0, 2]), ["", "Alfa", "Alfa; Zeta"])
+
+    assert register.cells([3, 1, 2]) == ["Alfa; Zeta", "Alfa", ""]
+    assert register.cells([1, 7, 3]) == ["Alfa", "", "Alfa; Zeta"]

@@ -732,13 +732,14 @@ def _stream_to_nothing(export: Any) -> tuple[float, int]:
 
 def _raw_export_query(export: Any) -> tuple[float, int]:
     """The export's main query as raw SQL through the DB-API cursor, fetched in the export's chunks: (seconds, rows)."""
-    sql, params = export.rows().query().query.sql_with_params()
+    rows_of = export.rows()
+    sql, params = rows_of.query().query.sql_with_params()
     rows = 0
     cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL, as the export reads
     try:
         began = time.perf_counter()
         cursor.execute(sql, params)
-        while batch := cursor.fetchmany(2_000):
+        while batch := cursor.fetchmany(rows_of.chunk_size):
             rows += len(batch)
         return time.perf_counter() - began, rows
     finally:
