@@ -1,6 +1,7 @@
 """The client list as CSV, XLSX and vCard files: which rows, which cells, which bytes, and what a failure leaves."""
 
 import csv
+import gc
 import io
 import re
 from array import array
@@ -986,3 +987,25 @@ def test_a_client_beyond_the_registers_last_id_is_in_no_group():
 
     assert register.cells([3, 1, 2]) == ["Alfa; Zeta", "Alfa", ""]
     assert register.cells([1, 7, 3]) == ["Alfa", "", "Alfa; Zeta"]
+
+
+def test_the_garbage_collector_runs_between_chunks_and_is_on_again_after_a_failed_fetch(alice, group):
+    _make_clients(alice, group, 5)
+    rows = ClientRows(Client.objects.order_by("name"), export_columns(client_columns()), chunk_size=2)
+
+    assert [gc.isenabled() for _chunk in rows.column_chunks()] == [True, True, True]
+    with pytest.raises(RuntimeError), exports._collector_paused():
+        assert not gc.isenabled()  # paused while a chunk is fetched
+        raise RuntimeError("the database went away")
+    assert gc.isenabled()
+
+
+def test_an_export_leaves_a_collector_someone_turned_off_off(alice, group):
+    _make_clients(alice, group, 5)
+    gc.disable()
+    try:
+        rows = ClientRows(Client.objects.order_by("name"), export_columns(client_columns()), chunk_size=2)
+        assert [gc.isenabled() for _chunk in rows.column_chunks()] == [False, False, False]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
