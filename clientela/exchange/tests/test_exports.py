@@ -255,6 +255,13 @@ def test_a_selection_exports_only_the_ticked_clients_the_user_sees(alice, dave, 
     assert [row["Clientela id"] for row in rows] == [str(alice_client.pk), str(bob_client.pk)]
 
 
+def test_a_selection_of_no_clients_exports_the_header_alone(alice, alice_client):
+    rows = parse_csv(export_bytes(alice, selected=[]))
+
+    assert len(rows) == 1 and rows[0][:3] == ["Clientela id", "Kind", "Name"]
+    assert list(exports.ClientRows(Client.objects.filter(pk__in=[]), export_columns(client_columns())).chunks()) == []
+
+
 def test_the_search_and_filters_of_the_list_apply(alice, alice_client, bob_client):
     make_client(user=alice, name="Modrá Hora a.s.", country="SK")
 
