@@ -240,8 +240,14 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS) | {"'"}
 # scan in C per column and chunk, so that cells are gone through one by one only in the columns that
 # have such a cell.
 _FORMULA_CELL = re.compile("\x00[" + re.escape("".join(sorted(_FORMULA_FIRST))) + "]")
-# A cell that ``neutralise`` changes (any ' first, then a formula character), found by the NUL before it.
-_FORMULA_AFTER_NUL = re.compile("\x00(?='*[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
+
+def _formula_after(separator: str) -> re.Pattern[str]:
+    """A cell that ``neutralise`` changes (any ' first, then a formula character), found by the separator before it."""
+    return re.compile(re.escape(separator) + "(?='*[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
+
+_FORMULA_AFTER_NUL = _formula_after("\x00")
 # The columns of few values (written as words), with their stored values.
 _WORD_VALUES: dict[str, Sequence[Any]] = {
     "kind": ClientKind.values,
@@ -274,6 +280,14 @@ def _formatter(column: Column) -> Callable[[Sequence[Any]], Cells]:
     return lambda values: [
         value if value.__class__ is str else "" if value is None else format_cell(column, value) for value in values
     ]
+
+
+def _chunked_cursor(connection: Any) -> Any:
+    """A cursor to fetch a large result a chunk at a time: server-side where the database has one and the
+    settings allow it (``DISABLE_SERVER_SIDE_CURSORS``, as ``QuerySet.iterator()`` decides)."""
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        return connection.cursor()
+    return connection.chunked_cursor()
 
 
 @contextlib.contextmanager
@@ -329,7 +343,7 @@ class _Words(dict):
 CELL_END = "\x1f"  # the unit separator
 ROW_END = "\x1e"  # the record separator
 # A cell that ``neutralise`` changes (any ' first, then a formula character), found by the CELL_END before it.
-_FORMULA_JOINED = re.compile(CELL_END + "(?='*[" + re.escape("".join(FORMULA_STARTS)) + "])")
+_FORMULA_JOINED = _formula_after(CELL_END)
 
 
 @dataclass(frozen=True)
@@ -539,8 +553,7 @@ class ClientRows:
             return
         # The rows as the driver gives them, a chunk per fetch, through a server-side cursor where the
         # database has one (as QuerySet.iterator() reads them, without the ORM's per-row converters).
-        server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-        with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
+        with _chunked_cursor(connection) as cursor:
             cursor.execute(sql, params)
             while True:
                 with _collector_paused():  # the chunk's row tuples are gone before the collector could look at them
@@ -685,9 +698,7 @@ class _Register:
         slots = array("H", bytes(2 * (top + 1)))
         places: dict[tuple[int, ...], int] = {(): 0}
         combinations = [""]
-        # On PostgreSQL a server-side cursor (unless the settings forbid them): not all of them in memory at once.
-        server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-        cursor = connection.chunked_cursor() if server_side else connection.cursor()
+        cursor = _chunked_cursor(connection)  # on PostgreSQL not all of them in memory at once
         try:
             cursor.execute(_register_sql("memberships"))
             pairs = itertools.chain.from_iterable(iter(functools.partial(cursor.fetchmany, cls.FETCH), []))
@@ -721,15 +732,10 @@ def _register_sql(what: str) -> str:
     """The register's queries: the membership table's last id ("size"), the clients' ("top"), and every
     (client, group) pair of ids in the order of the membership table's index ("memberships")."""
 
-    def quote(name: str) -> str:
-        return f'"{name}"'
-
-    through = Client.groups.through._meta
-    table, client_id = quote(through.db_table), quote(str(through.get_field("client").column))
-    group_id = quote(str(through.get_field("clientgroup").column))
+    table, pk, client_id, group_id = _membership_names()
     return {
-        "size": f"SELECT MAX({quote(str(through.pk.column))}) FROM {table}",
-        "top": f"SELECT MAX({quote(str(Client._meta.pk.column))}) FROM {quote(Client._meta.db_table)}",
+        "size": f"SELECT MAX({pk}) FROM {table}",
+        "top": f"SELECT MAX({_quote(str(Client._meta.pk.column))}) FROM {_quote(Client._meta.db_table)}",
         "memberships": f"SELECT {client_id}, {group_id} FROM {table} ORDER BY {client_id}, {group_id}",
     }[what]
 
@@ -739,19 +745,24 @@ def _memberships_sql(count: int, array_of: str = "") -> str:
     """The (client, group) ids of ``count`` clients' memberships (0: of an array of ids of the type ``array_of``).
 
     Written out once per size, as the ORM would spend more time preparing a chunk's thousand ids one by
-    one (``__in``) than the export spends on the chunk. Names are quoted as standard SQL quotes them
-    (as both databases' ``quote_name`` do), so no connection is needed here.
+    one (``__in``) than the export spends on the chunk.
     """
-
-    def quote(name: str) -> str:
-        return f'"{name}"'
-
-    through = Client.groups.through._meta
-    client_id = quote(str(through.get_field("client").column))
-    group_id = quote(str(through.get_field("clientgroup").column))
+    table, _pk, client_id, group_id = _membership_names()
     # The array as its text, cast by the server: psycopg would look at each of a thousand ids to choose a type.
     among = f"= ANY(CAST(%s AS {array_of}[]))" if count == 0 else f"IN ({', '.join(['%s'] * count)})"
-    return f"SELECT {client_id}, {group_id} FROM {quote(through.db_table)} WHERE {client_id} {among}"
+    return f"SELECT {client_id}, {group_id} FROM {table} WHERE {client_id} {among}"
+
+
+def _quote(name: str) -> str:
+    """A name quoted as standard SQL quotes it (as both databases' ``quote_name`` do): no connection needed."""
+    return f'"{name}"'
+
+
+def _membership_names() -> tuple[str, str, str, str]:
+    """The membership table's name and its id, client and group columns, quoted."""
+    through = Client.groups.through._meta
+    client, group = through.get_field("client").column, through.get_field("clientgroup").column
+    return _quote(through.db_table), _quote(str(through.pk.column)), _quote(str(client)), _quote(str(group))
 
 
 # Encoding ------------------------------------------------------------------------------------------
